@@ -1,0 +1,1 @@
+"""Data augmentation: SnapMix and the mixing baselines (MixUp, CutMix) as batch transforms."""

@@ -1,0 +1,1 @@
+"""Continual learning on graphs: task streams, TWP and its baselines, continual metrics."""

@@ -1,0 +1,76 @@
+"""Graph datasets through torch_geometric's own loaders (Planetoid, Amazon, Coauthor, TUDataset).
+
+The mirror keeps only ``raw/`` folders; PyG writes ``processed/`` next to them, so a dataset found
+in the read-only mirror is first copied into the cache.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from torch_geometric.datasets import Amazon, Coauthor, Planetoid, TUDataset
+
+from tenfold.data.catalog import DatasetSpec, register_dataset
+from tenfold.data.locate import cache_root, copy_tree, mirror_root
+
+GRAPHS = "graphs"
+
+
+def writable_root(root: Path, folder: str) -> Path:
+    """The ``graphs`` root to hand to a PyG loader: the cache copy when ``root`` is the mirror."""
+    mirror = mirror_root()
+    if mirror is not None and root.resolve() == mirror.resolve():
+        copy_tree(root / GRAPHS / folder / "raw", cache_root() / GRAPHS / folder / "raw")
+        return cache_root() / GRAPHS
+    return root / GRAPHS
+
+
+def _pyg(loader_cls, name: str):
+    """``load(root, download, **kwargs)`` for a PyG dataset class taking ``(root, name)``."""
+    def load(root: Path, download: bool, **kwargs):
+        return loader_cls(str(writable_root(root, name)), name, **kwargs)
+    return load
+
+
+_PLANETOID_FILES = ("x", "tx", "allx", "y", "ty", "ally", "graph", "test.index")
+
+for _name, _n in [("Cora", "2708 nodes, 7 classes"), ("CiteSeer", "3327 nodes, 6 classes")]:
+    register_dataset(DatasetSpec(
+        name=_name.lower(),
+        description=f"Planetoid {_name} ({_n}), public split",
+        required=tuple(f"{GRAPHS}/{_name}/raw/ind.{_name.lower()}.{f}" for f in _PLANETOID_FILES),
+        load=_pyg(Planetoid, _name), can_download=True,
+        how_to_get="torch_geometric downloads it when online, or use a TENFOLD_DATA mirror",
+    ))
+
+for _name, _file, _desc in [
+    ("Computers", "amazon_electronics_computers.npz", "Amazon Computers (13752 nodes, 10 classes)"),
+    ("Photo", "amazon_electronics_photo.npz", "Amazon Photo (7650 nodes, 8 classes)"),
+]:
+    register_dataset(DatasetSpec(
+        name=_name.lower(), description=_desc,
+        required=(f"{GRAPHS}/{_name}/raw/{_file}",), load=_pyg(Amazon, _name), can_download=True,
+        how_to_get="torch_geometric downloads it when online, or use a TENFOLD_DATA mirror",
+    ))
+
+register_dataset(DatasetSpec(
+    name="cs", description="Coauthor CS (18333 nodes, 15 classes)",
+    required=(f"{GRAPHS}/CS/raw/ms_academic_cs.npz",), load=_pyg(Coauthor, "CS"), can_download=True,
+    how_to_get="torch_geometric downloads it when online, or use a TENFOLD_DATA mirror",
+))
+
+for _name, _desc in [
+    ("MUTAG", "TU MUTAG, graph classification (mirror: 135 cleaned graphs)"),
+    ("PROTEINS", "TU PROTEINS, graph classification (mirror: 975 cleaned graphs)"),
+    ("ENZYMES", "TU ENZYMES, graph classification (mirror: 595 cleaned graphs)"),
+    ("IMDB-BINARY", "TU IMDB-BINARY, graph classification (mirror: 493 cleaned graphs)"),
+]:
+    register_dataset(DatasetSpec(
+        name=_name.lower(), description=_desc,
+        required=(f"{GRAPHS}/{_name}/raw/{_name}_A.txt",
+                  f"{GRAPHS}/{_name}/raw/{_name}_graph_indicator.txt",
+                  f"{GRAPHS}/{_name}/raw/{_name}_graph_labels.txt"),
+        load=_pyg(TUDataset, _name), can_download=True,
+        how_to_get="torch_geometric downloads the TU version when online (note: not the "
+                   "isomorphism-cleaned one of the mirror), or use a TENFOLD_DATA mirror",
+    ))

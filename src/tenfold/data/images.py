@@ -1,0 +1,85 @@
+"""Image datasets: MNIST (torchvision), CIFAR-10 and flowers12 (ImageFolder from the mirror's
+tars, extracted once into the cache) and scikit-learn's digits (embedded, no download).
+
+Image loaders return ``{"train": dataset, "test": dataset}``; pass ``transform=...`` through
+:func:`tenfold.data.load_dataset`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import TensorDataset
+from torchvision.datasets import MNIST, ImageFolder
+
+from tenfold.data.catalog import DatasetSpec, register_dataset
+from tenfold.data.locate import cache_root, extract_tar, mirror_root
+
+IMAGES = "images"
+
+
+def _mnist(root: Path, download: bool, transform=None):
+    base = str(root / IMAGES)
+    return {split: MNIST(base, train=(split == "train"), download=download, transform=transform)
+            for split in ("train", "test")}
+
+
+def _image_folder(folder: str):
+    def load(root: Path, download: bool, transform=None):
+        target = root / IMAGES / folder
+        mirror = mirror_root()
+        writable = mirror is None or root.resolve() != mirror.resolve()
+        dest = target if writable else cache_root() / IMAGES / folder
+        out = {}
+        for split in ("train", "test"):
+            if not (dest / split).is_dir():
+                extract_tar(target / f"{split}.tar", dest / f".{split}-extract")
+                (dest / f".{split}-extract" / split).rename(dest / split)
+                (dest / f".{split}-extract").rmdir()
+            out[split] = ImageFolder(str(dest / split), transform=transform)
+        return out
+    return load
+
+
+def _digits(root: Path | None, download: bool, transform=None):
+    """scikit-learn's 8×8 digits (1797 images, values 0..16) as float tensors in [0, 1],
+    split 1437/360 with a fixed stratified permutation."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    digits = load_digits()
+    x = torch.tensor(digits.images / 16.0, dtype=torch.float32).unsqueeze(1)
+    y = torch.tensor(digits.target, dtype=torch.long)
+    idx_train, idx_test = train_test_split(np.arange(len(y)), test_size=0.2, random_state=0,
+                                           stratify=digits.target)
+    return {"train": TensorDataset(x[idx_train], y[idx_train]),
+            "test": TensorDataset(x[idx_test], y[idx_test])}
+
+
+register_dataset(DatasetSpec(
+    name="mnist", description="MNIST 60000/10000 (torchvision)",
+    required=tuple(f"{IMAGES}/MNIST/raw/{f}" for f in (
+        "train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+        "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")),
+    load=_mnist, can_download=True,
+    how_to_get="torchvision downloads it when online, or use a TENFOLD_DATA mirror",
+))
+register_dataset(DatasetSpec(
+    name="cifar10", description="CIFAR-10 50000/10000, JPEG copy read with ImageFolder",
+    required=(f"{IMAGES}/CIFAR10-jpeg/train.tar", f"{IMAGES}/CIFAR10-jpeg/test.tar"),
+    load=_image_folder("CIFAR10-jpeg"),
+    how_to_get="use a TENFOLD_DATA mirror with images/CIFAR10-jpeg/{train,test}.tar",
+))
+register_dataset(DatasetSpec(
+    name="flowers12", description="Oxford Flowers subset: 12 species, 60/20 per class, 224 px",
+    required=(f"{IMAGES}/flowers12/train.tar", f"{IMAGES}/flowers12/test.tar"),
+    load=_image_folder("flowers12"),
+    how_to_get="use a TENFOLD_DATA mirror with images/flowers12/{train,test}.tar",
+))
+register_dataset(DatasetSpec(
+    name="digits", description="scikit-learn digits, 8x8, 1437/360 (embedded)",
+    required=(), load=_digits,
+))
+

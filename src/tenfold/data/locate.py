@@ -1,0 +1,53 @@
+"""Where data lives: explicit root → ``$TENFOLD_DATA`` mirror → cache → the loader's download.
+
+The mirror is read-only: anything a loader would write (processed files, extracted archives) goes
+to the cache (``$TENFOLD_CACHE`` or ``~/.cache/tenfold``). Downloads are attempted only when
+``TENFOLD_OFFLINE`` is unset; tests and CI set it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tarfile
+from pathlib import Path
+
+
+def mirror_root() -> Path | None:
+    """The read-only mirror named by ``$TENFOLD_DATA``, if set."""
+    value = os.environ.get("TENFOLD_DATA")
+    return Path(value).expanduser() if value else None
+
+
+def cache_root() -> Path:
+    """The writable cache: ``$TENFOLD_CACHE`` or ``~/.cache/tenfold``."""
+    value = os.environ.get("TENFOLD_CACHE")
+    return Path(value).expanduser() if value else Path.home() / ".cache" / "tenfold"
+
+
+def downloads_allowed() -> bool:
+    """False when ``TENFOLD_OFFLINE`` is set to anything but 0/false."""
+    return os.environ.get("TENFOLD_OFFLINE", "0").lower() in {"", "0", "false", "no"}
+
+
+def copy_tree(src: Path, dst: Path) -> None:
+    """Copy ``src`` into ``dst`` (made writable), via a temporary sibling and a rename."""
+    if dst.exists():
+        return
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(f".{dst.name}.partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(src, tmp, copy_function=shutil.copyfile)
+    os.replace(tmp, dst)
+
+
+def extract_tar(archive: Path, dst: Path) -> None:
+    """Extract ``archive`` into ``dst`` once (via a temporary sibling and a rename)."""
+    if dst.exists():
+        return
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(f".{dst.name}.partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(tmp, filter="data")
+    os.replace(tmp, dst)

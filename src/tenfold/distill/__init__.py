@@ -1,0 +1,1 @@
+"""Knowledge distillation: NetGraft progressive network grafting and its baselines."""

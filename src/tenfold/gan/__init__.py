@@ -1,0 +1,1 @@
+"""GAN training: one-stage training by gradient decomposition and data-free distillation."""

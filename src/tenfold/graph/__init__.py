@@ -1,0 +1,1 @@
+"""Graph learning: layers and models as PyG objects (SPAGAN, FactorGCN) and full-batch training."""

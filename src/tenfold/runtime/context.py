@@ -1,0 +1,108 @@
+"""The object a recipe receives for one seed: device, Fabric, logging, checkpoints, timings."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import torch
+from lightning_fabric import Fabric
+from tqdm.auto import tqdm
+
+from tenfold.runtime.io import read_json, save_torch, write_json
+from tenfold.runtime.rundir import RunDir
+from tenfold.runtime.seeding import capture_rng_state, make_generator, restore_rng_state
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class RunContext:
+    """Everything a recipe needs for one seed, so that recipes never touch files themselves.
+
+    Only rank 0 writes; on other ranks every write is a no-op and reads see rank 0's files.
+    """
+
+    def __init__(self, run_dir: RunDir, seed: int, fabric: Fabric):
+        self.run_dir = run_dir
+        self.seed = seed
+        self.fabric = fabric
+        self.timings: dict[str, dict[str, float]] = {}
+
+    @property
+    def device(self) -> torch.device:
+        return self.fabric.device
+
+    @property
+    def is_rank_zero(self) -> bool:
+        return self.fabric.global_rank == 0
+
+    @property
+    def figures_dir(self) -> Path:
+        path = self.run_dir.figures_dir
+        if self.is_rank_zero:
+            path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def generator(self, offset: int = 0, device: str | torch.device = "cpu") -> torch.Generator:
+        """A ``torch.Generator`` seeded from this run's seed (``offset`` separates streams)."""
+        return make_generator(self.seed * 1_000_003 + offset, device)
+
+    # -- metrics and timings ------------------------------------------------------------------
+    def log(self, method: str, step: int, **metrics: float) -> None:
+        """Append one record to ``metrics.jsonl`` (learning curves in the report read these)."""
+        if self.is_rank_zero:
+            record = {"seed": self.seed, "method": method, "step": int(step)}
+            record.update({k: float(v) for k, v in metrics.items()})
+            self.run_dir.append_metrics(record)
+
+    def record_timing(self, method: str, name: str, seconds: float) -> None:
+        """Store a wall-clock measurement (kept out of ``summary.json``)."""
+        self.timings.setdefault(method, {})[name] = float(seconds)
+
+    @contextmanager
+    def timed(self, method: str, name: str) -> Iterator[None]:
+        """``with ctx.timed("gat", "train_s"): ...`` records the block's wall time."""
+        start = time.perf_counter()
+        yield
+        self.record_timing(method, name, time.perf_counter() - start)
+
+    def progress(self, iterable: Iterable[T], desc: str, total: int | None = None) -> Iterable[T]:
+        """A progress bar on rank 0 when attached to a terminal; the bare iterable otherwise."""
+        return tqdm(iterable, desc=desc, total=total, leave=False,
+                    disable=None if self.is_rank_zero else True)
+
+    # -- checkpoints --------------------------------------------------------------------------
+    def _ckpt_path(self, key: str, suffix: str) -> Path:
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in key)
+        return self.run_dir.checkpoint_dir(self.seed) / f"{safe}{suffix}"
+
+    def save_checkpoint(self, key: str, state: dict[str, Any]) -> None:
+        """Atomically save ``state`` plus every global random state under ``key``."""
+        if self.is_rank_zero:
+            save_torch(self._ckpt_path(key, ".pt"), {"state": state, "rng": capture_rng_state()})
+        self.fabric.barrier()
+
+    def load_checkpoint(self, key: str) -> dict[str, Any] | None:
+        """The last state saved under ``key`` (restoring the random streams), or ``None``."""
+        path = self._ckpt_path(key, ".pt")
+        if not path.exists():
+            return None
+        blob = torch.load(path, map_location=self.device, weights_only=False)
+        restore_rng_state(blob["rng"])
+        log.info("resumed %s (seed %d) from %s", key, self.seed, path)
+        return blob["state"]
+
+    def cached(self, key: str, compute: Callable[[], T]) -> T:
+        """Run ``compute()`` once per seed: its JSON-able result is stored and reused on resume."""
+        path = self._ckpt_path(key, ".json")
+        if path.exists():
+            return read_json(path)
+        result = compute()
+        if self.is_rank_zero:
+            write_json(path, result)
+        return result

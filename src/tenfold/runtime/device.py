@@ -1,0 +1,43 @@
+"""Device selection and the distributed launch (torchrun + Lightning Fabric)."""
+
+from __future__ import annotations
+
+import os
+
+import torch
+from lightning_fabric import Fabric
+
+from tenfold.errors import ConfigError
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """``auto`` picks CUDA when present, else CPU; ``cuda`` without a GPU is refused clearly."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name not in {"cpu", "cuda"} and not name.startswith("cuda:"):
+        raise ConfigError(f"--device {name!r}: expected cpu, cuda, cuda:N or auto")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"--device {name}: no CUDA device is available on this machine")
+    return torch.device(name)
+
+
+def world_size() -> int:
+    """Number of processes launched by ``torchrun`` (1 when run directly)."""
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def make_fabric(device: torch.device) -> Fabric:
+    """A launched :class:`~lightning_fabric.Fabric` for this process.
+
+    Run directly it drives one device. Under ``torchrun --nproc_per_node N`` it joins the process
+    group as DistributedDataParallel (gloo on CPU, NCCL on GPUs), one device per process.
+    """
+    accelerator = "cuda" if device.type == "cuda" else "cpu"
+    n = world_size()
+    if n > 1:
+        fabric = Fabric(accelerator=accelerator, devices=n, strategy="ddp", num_nodes=1)
+    else:
+        devices = [device.index or 0] if device.type == "cuda" else 1
+        fabric = Fabric(accelerator=accelerator, devices=devices, strategy="auto")
+    fabric.launch()
+    return fabric
