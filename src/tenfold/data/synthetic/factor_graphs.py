@@ -109,6 +109,6 @@ def synthetic_factor_graphs(num_graphs: int = 20000, num_factors: int = 4, num_n
 def split_indices(num_graphs: int, fractions: tuple[float, float] = (0.7, 0.1)
                   ) -> tuple[range, range, range]:
     """The official train/val/test split: the first 70 %, the next 10 %, the last 20 %."""
-    a = int(num_graphs * fractions[0])
-    b = int(num_graphs * (fractions[0] + fractions[1]))
+    a = int(round(num_graphs * fractions[0], 6))
+    b = int(round(num_graphs * (fractions[0] + fractions[1]), 6))
     return range(0, a), range(a, b), range(b, num_graphs)
