@@ -1,0 +1,72 @@
+"""Few-shot subsets and light augmentation for label-free distillation.
+
+NetGraft (arXiv 2012.04915) distils with N *unlabelled* images per class. The official code
+shuffles each class's indices with a fixed seed and keeps the first N, so the subsets are
+nested (the 1-shot set is inside the 5-shot set). :func:`few_shot_indices` does the same with a
+``torch.Generator``. Labels are used only to pick the images, never for training.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+
+
+def few_shot_indices(labels: torch.Tensor | Sequence[int], n_per_class: int, seed: int = 0,
+                     classes: Sequence[int] | None = None) -> torch.Tensor:
+    """Exactly ``n_per_class`` indices of every class, nested across ``n_per_class``.
+
+    For a fixed ``seed`` each class's indices are permuted once, and the first ``n_per_class``
+    are kept, so ``few_shot_indices(y, 1, s) ⊂ few_shot_indices(y, 5, s)``. The result is sorted
+    by class, then by the permutation order.
+
+    Raises:
+        ValueError: if a class has fewer than ``n_per_class`` examples.
+    """
+    labels = torch.as_tensor(labels).long().flatten()
+    if n_per_class < 1:
+        raise ValueError(f"n_per_class must be >= 1, got {n_per_class}")
+    classes = sorted(int(c) for c in (classes if classes is not None else labels.unique().tolist()))
+    out = []
+    for c in classes:
+        members = torch.nonzero(labels == c).flatten()
+        if members.numel() < n_per_class:
+            raise ValueError(f"class {c} has {members.numel()} examples, "
+                             f"fewer than n_per_class={n_per_class}")
+        gen = torch.Generator().manual_seed(int(seed) * 1009 + c)
+        order = torch.randperm(members.numel(), generator=gen)
+        out.append(members[order[:n_per_class]])
+    return torch.cat(out)
+
+
+class RandomShiftFlip:
+    """Batch augmentation on tensors: random crop of a zero-padded image (a shift of up to
+    ``pad`` pixels) and optionally a horizontal flip with probability 1/2, per sample.
+
+    This is the official NetGraft augmentation (RandomCrop(32, padding=4) + flip) written for
+    ``(B, C, H, W)`` tensors with an explicit ``torch.Generator``.
+    """
+
+    def __init__(self, pad: int = 4, flip: bool = True):
+        if pad < 0:
+            raise ValueError(f"pad must be >= 0, got {pad}")
+        self.pad = pad
+        self.flip = flip
+
+    def __call__(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        if x.dim() != 4:
+            raise ValueError(f"expected images of shape (B, C, H, W), got {tuple(x.shape)}")
+        b, _, h, w = x.shape
+        if self.pad:
+            padded = F.pad(x, (self.pad,) * 4)
+            offs = torch.randint(0, 2 * self.pad + 1, (b, 2), generator=generator).tolist()
+            x = torch.stack([padded[i, :, dy:dy + h, dx:dx + w] for i, (dy, dx) in enumerate(offs)])
+        if self.flip:
+            mask = torch.rand(b, generator=generator) < 0.5
+            x = torch.where(mask.to(x.device)[:, None, None, None], x.flip(3), x)
+        return x
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(pad={self.pad}, flip={self.flip})"

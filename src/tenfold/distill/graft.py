@@ -1,0 +1,329 @@
+"""NetGraft: progressive network grafting for few-shot, label-free distillation.
+
+Paper: Shen, Wang, Song et al., "Progressive Network Grafting for Few-Shot Knowledge
+Distillation", AAAI 2021, arXiv 2012.04915.
+
+Teacher ``T = t_L ∘ … ∘ t_1`` (frozen) and student ``S = s_L ∘ … ∘ s_1`` are cut at matching
+points (:class:`~tenfold.distill.BlockPartition`). Blocks before the first grafted position ``f``
+are shared: the student uses frozen copies of the teacher's blocks. At every junction ``l``
+between grafted blocks, adapters ``A^{s→t}_l`` and ``A^{t→s}_l`` translate widths, and the
+wrapped student block is ``w_l = A^{s→t}_l ∘ s_l ∘ A^{t→s}_{l-1}`` (no ``A^{t→s}`` at the first
+grafted block, no ``A^{s→t}`` at the head).
+
+* **Stage 1, block grafting.** For each grafted ``l`` in order, train ``w_l`` inside the teacher,
+  ``H_l = t_L ∘ … ∘ t_{l+1} ∘ w_l ∘ t_{l-1} ∘ … ∘ t_1``, with every teacher weight frozen while
+  the gradient flows back through ``t_{l+1..L}``. The block and its adapters have separate Adam
+  optimisers (the paper's adapter learning rate is 10× the block's).
+* **Stage 2, net grafting.** For ``k = 2 … n`` (``n`` grafted blocks), train the chain of the
+  first ``k`` wrapped blocks together,
+  ``G_k = t_L ∘ … ∘ t_{f+k} ∘ w_{f+k-1} ∘ … ∘ w_f ∘ t_{f-1} ∘ … ∘ t_1``, with a fresh Adam
+  optimiser; ``G_n`` contains no teacher block after the shared prefix.
+
+The loss is :func:`~tenfold.distill.normalized_mse` between the hybrid's and the teacher's
+logits. Labels are never read. :meth:`NetGraft.export` returns the plain student, with each
+adapter pair ``A^{t→s}_l ∘ A^{s→t}_l`` merged exactly into one layer.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+from torch import nn
+
+from tenfold.distill._batches import image_batches
+from tenfold.distill.adapters import adapter_for_shape, merge_affine
+from tenfold.distill.losses import get_loss
+from tenfold.distill.partition import BlockPartition
+
+log = logging.getLogger(__name__)
+
+
+class FrozenBlock(nn.Module):
+    """A block that is never trained: its parameters do not require gradients and it stays in
+    eval mode (BatchNorm keeps its running statistics) whatever ``train()`` is called with."""
+
+    def __init__(self, block: nn.Module):
+        super().__init__()
+        self.block = block
+        self.block.requires_grad_(False)
+        self.block.eval()
+
+    def train(self, mode: bool = True) -> FrozenBlock:
+        super().train(mode)
+        self.block.eval()
+        return self
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.block(x)
+
+
+class Hybrid(nn.Module):
+    """The teacher with blocks ``start .. stop-1`` replaced by ``replacement``.
+
+    Only ``replacement`` is registered as a submodule (``hybrid.parameters()`` are the trainable
+    ones); the teacher's blocks are called but never trained and stay in eval mode.
+    """
+
+    def __init__(self, teacher: BlockPartition, start: int, stop: int, replacement: nn.Module):
+        super().__init__()
+        self._teacher = [teacher]  # a list hides the teacher from parameters() and train()
+        self.start, self.stop = start, stop
+        self.replacement = replacement
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        teacher = self._teacher[0]
+        x = teacher(x, 0, self.start)
+        x = self.replacement(x)
+        return teacher(x, self.stop, None)
+
+
+def _as_partition(model: BlockPartition | Sequence[nn.Module], name: str) -> BlockPartition:
+    if isinstance(model, BlockPartition):
+        return model
+    if isinstance(model, Sequence | nn.Sequential | nn.ModuleList):
+        return BlockPartition(list(model))
+    raise TypeError(f"{name} must be a BlockPartition or a list of blocks, "
+                    f"got {type(model).__name__}")
+
+
+def _per_block(value: int | float | Sequence, count: int, name: str) -> list:
+    if isinstance(value, int | float):
+        return [value] * count
+    value = list(value)
+    if len(value) != count:
+        raise ValueError(f"{name} needs {count} values (one per stage), got {len(value)}")
+    return value
+
+
+class NetGraft:
+    """Progressive network grafting (arXiv 2012.04915).
+
+    Args:
+        teacher: the trained teacher, as a :class:`BlockPartition` (or list of blocks). It is
+            frozen (``requires_grad=False``, eval mode) and never modified.
+        student: the student cut into the same number of blocks. Blocks before the first grafted
+            position are ignored (the student shares frozen copies of the teacher's).
+        example_input: a batch shaped like the data (``(B, C, H, W)``); used once to read the
+            widths at every junction.
+        graft: the grafted block indices, a contiguous range ending at the head; the default is
+            every block. The official CIFAR setting grafts ``[3, 4, 5]`` of 6 blocks.
+        loss: ``"normalized_mse"`` (the paper), ``"kl"`` or a callable
+            ``loss(z_hybrid, z_teacher)``.
+        generator: seeds the adapter initialisation, shuffling and augmentation.
+        device: where training runs.
+
+    After :meth:`fit`, :meth:`export` gives the plain student; :attr:`history` holds each
+    stage's losses and the ``evaluate`` results of every hybrid.
+    """
+
+    def __init__(self, teacher: BlockPartition | Sequence[nn.Module],
+                 student: BlockPartition | Sequence[nn.Module], example_input: torch.Tensor,
+                 graft: Sequence[int] | None = None,
+                 loss: str | Callable[..., torch.Tensor] = "normalized_mse",
+                 generator: torch.Generator | None = None, device: torch.device | str = "cpu"):
+        self.teacher = _as_partition(teacher, "teacher")
+        self.student = _as_partition(student, "student")
+        n_blocks = len(self.teacher)
+        if len(self.student) != n_blocks:
+            raise ValueError(f"teacher has {n_blocks} blocks but student has {len(self.student)}")
+        graft = list(range(n_blocks)) if graft is None else sorted(int(g) for g in graft)
+        if not graft or graft != list(range(graft[0], n_blocks)):
+            raise ValueError(f"graft must be a contiguous range of block indices ending at the "
+                             f"head (last index {n_blocks - 1}), got {graft}")
+        self.graft = graft
+        self.first = graft[0]
+        self.loss_fn = get_loss(loss)
+        self.generator = generator
+        self.device = torch.device(device)
+
+        self.teacher.requires_grad_(False).eval().to(self.device)
+        self.student.to(self.device)
+        example = example_input.to(self.device)
+        self.teacher_shapes = self.teacher.junction_shapes(example)
+        self.student_shapes = self._student_shapes(example)
+        if self.student_shapes[-1] != self.teacher_shapes[-1]:
+            raise ValueError(f"student output {self.student_shapes[-1]} differs from the teacher's "
+                             f"{self.teacher_shapes[-1]}")
+        self.s2t = nn.ModuleDict()
+        self.t2s = nn.ModuleDict()
+        for b in graft[:-1]:
+            ts, ss = self.teacher_shapes[b], self.student_shapes[b]
+            if ts[1:] != ss[1:]:
+                raise ValueError(f"junction {b}: teacher output {ts} and student output {ss} must "
+                                 f"differ only in the channel dimension")
+            self.s2t[str(b)] = adapter_for_shape(ss, ss[0], ts[0], generator)
+            self.t2s[str(b)] = adapter_for_shape(ts, ts[0], ss[0], generator)
+        self.s2t.to(self.device)
+        self.t2s.to(self.device)
+        self.history: list[dict[str, Any]] = []
+        self.steps_taken = 0
+
+    @torch.no_grad()
+    def _student_shapes(self, example: torch.Tensor) -> list[tuple[int, ...]]:
+        x = self.teacher(example, 0, self.first)
+        shapes = list(self.teacher_shapes[:self.first])
+        was_training = self.student.training
+        self.student.eval()
+        for b in self.graft:
+            x = self.student[b](x)
+            shapes.append(tuple(x.shape[1:]))
+        self.student.train(was_training)
+        return shapes
+
+    # -- building blocks -----------------------------------------------------------------------
+    def wrapped(self, b: int) -> nn.Sequential:
+        """``w_b = A^{s→t}_b ∘ s_b ∘ A^{t→s}_{b-1}`` (only the adapters that exist at ``b``)."""
+        if b not in self.graft:
+            raise ValueError(f"block {b} is not grafted (grafted: {self.graft})")
+        layers = []
+        if b > self.first:
+            layers.append(self.t2s[str(b - 1)])
+        layers.append(self.student[b])
+        if b < self.graft[-1]:
+            layers.append(self.s2t[str(b)])
+        return nn.Sequential(*layers)
+
+    def adapters_of(self, b: int) -> list[nn.Module]:
+        """The adapters around grafted block ``b``."""
+        out = []
+        if b > self.first:
+            out.append(self.t2s[str(b - 1)])
+        if b < self.graft[-1]:
+            out.append(self.s2t[str(b)])
+        return out
+
+    def block_hybrid(self, b: int) -> Hybrid:
+        """Stage 1's ``H_b``: the teacher with block ``b`` replaced by ``w_b``."""
+        return Hybrid(self.teacher, b, b + 1, self.wrapped(b))
+
+    def net_hybrid(self, k: int) -> Hybrid:
+        """Stage 2's ``G_k``: the teacher with its first ``k`` grafted blocks replaced by the
+        chain of wrapped student blocks."""
+        if not 1 <= k <= len(self.graft):
+            raise ValueError(f"k must be in 1..{len(self.graft)}, got {k}")
+        chain = nn.Sequential(*[self.wrapped(b) for b in self.graft[:k]])
+        return Hybrid(self.teacher, self.first, self.first + k, chain)
+
+    # -- training ------------------------------------------------------------------------------
+    def _train(self, hybrid: Hybrid, optimizers: list[torch.optim.Optimizer], steps: int,
+               batches, stage: str, index: int, evaluate, eval_every: int,
+               select_on=None) -> None:
+        hybrid.train()
+        best_score, best_state = None, None
+        for step in range(1, steps + 1):
+            x = next(batches)
+            with torch.no_grad():
+                target = self.teacher(x)
+            loss = self.loss_fn(hybrid(x), target)
+            for opt in optimizers:
+                opt.zero_grad(set_to_none=True)
+            loss.backward()
+            for opt in optimizers:
+                opt.step()
+            self.steps_taken += 1
+            record = {"stage": stage, "index": index, "step": step, "total_step": self.steps_taken,
+                      "loss": float(loss.detach())}
+            last = step == steps
+            if (eval_every and step % eval_every == 0) or last:
+                hybrid.eval()
+                if evaluate is not None:
+                    record.update(evaluate(hybrid))
+                if select_on is not None:
+                    score = teacher_agreement(hybrid, self.teacher, select_on)
+                    record["val_agreement"] = score
+                    if best_score is None or score > best_score:
+                        best_score = score
+                        best_state = copy.deepcopy(hybrid.replacement.state_dict())
+                hybrid.train()
+                self.history.append(record)
+        hybrid.eval()
+        if best_state is not None:
+            hybrid.replacement.load_state_dict(best_state)
+            log.info("net grafting: kept the step with the best held-out agreement %.4f",
+                     best_score)
+
+    def fit(self, data, block_steps: int | Sequence[int], net_steps: int | Sequence[int],
+            lr_block: float | Sequence[float] = 1e-3, lr_adapter: float | Sequence[float] = 1e-2,
+            lr_net: float = 1e-4, batch_size: int = 64,
+            augment: Callable[..., torch.Tensor] | None = None,
+            evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
+            eval_every: int = 0, val_data: torch.Tensor | None = None) -> NetGraft:
+        """Run stage 1 then stage 2.
+
+        Args:
+            data: the few-shot images: a ``(N, C, H, W)`` tensor, a dataset or a ``DataLoader``.
+                Labels, if the items carry them, are dropped.
+            block_steps: Adam steps per grafted block in stage 1 (an int or one per block).
+            net_steps: Adam steps per ``k = 2..n`` in stage 2 (an int or ``n - 1`` values).
+            lr_block, lr_adapter: stage-1 learning rates (an int or one per block).
+            lr_net: stage-2 learning rate (a fresh Adam per ``k``).
+            batch_size: images per step (tensor or dataset input).
+            augment: ``augment(x, generator) -> x`` on every batch.
+            evaluate: ``evaluate(hybrid) -> {name: value}``, called every ``eval_every`` steps and
+                at the end of every stage; only recorded in :attr:`history`, never used to choose.
+            eval_every: 0 evaluates at the end of each stage only.
+            val_data: held-out *unlabelled* images; if given, the last stage-2 step keeps the
+                weights with the highest argmax agreement with the teacher on them. Otherwise the
+                last step is kept. The test set must never be passed here.
+        """
+        n = len(self.graft)
+        block_steps = _per_block(block_steps, n, "block_steps")
+        net_steps = _per_block(net_steps, max(n - 1, 0), "net_steps")
+        lr_block = _per_block(lr_block, n, "lr_block")
+        lr_adapter = _per_block(lr_adapter, n, "lr_adapter")
+        batches = image_batches(data, batch_size, self.generator, augment, self.device)
+        if val_data is not None:
+            val_data = val_data.to(self.device)
+
+        for i, b in enumerate(self.graft):
+            hybrid = self.block_hybrid(b)
+            opts = [torch.optim.Adam(self.student[b].parameters(), lr=lr_block[i])]
+            adapter_params = [p for a in self.adapters_of(b) for p in a.parameters()]
+            if adapter_params:
+                opts.append(torch.optim.Adam(adapter_params, lr=lr_adapter[i]))
+            log.info("block grafting: block %d for %d steps", b, block_steps[i])
+            self._train(hybrid, opts, int(block_steps[i]), batches, "block", b, evaluate,
+                        eval_every)
+
+        for k in range(2, n + 1):
+            hybrid = self.net_hybrid(k)
+            opt = torch.optim.Adam(hybrid.parameters(), lr=lr_net)
+            log.info("net grafting: first %d blocks for %d steps", k, net_steps[k - 2])
+            self._train(hybrid, [opt], int(net_steps[k - 2]), batches, "net", k, evaluate,
+                        eval_every, select_on=val_data if k == n else None)
+        return self
+
+    # -- export --------------------------------------------------------------------------------
+    def export(self, merge_adapters: bool = True) -> nn.Sequential:
+        """The trained student as a plain ``nn.Sequential`` that shares no tensor with the
+        teacher or with this trainer: frozen copies of the shared prefix blocks, then the grafted
+        student blocks with, between them, either the merged adapter pair (``merge_adapters``)
+        or both adapters. Returned in eval mode."""
+        layers: list[nn.Module] = [FrozenBlock(copy.deepcopy(self.teacher[b]))
+                                   for b in range(self.first)]
+        for b in self.graft:
+            if b > self.first and not merge_adapters:
+                layers.append(copy.deepcopy(self.t2s[str(b - 1)]))
+            layers.append(copy.deepcopy(self.student[b]))
+            if b < self.graft[-1]:
+                if merge_adapters:
+                    layers.append(merge_affine(self.s2t[str(b)], self.t2s[str(b)]))
+                else:
+                    layers.append(copy.deepcopy(self.s2t[str(b)]))
+        return nn.Sequential(*layers).eval()
+
+
+@torch.no_grad()
+def teacher_agreement(model: nn.Module, teacher: nn.Module, images: torch.Tensor,
+                      batch_size: int = 512) -> float:
+    """Fraction of ``images`` where ``model`` and ``teacher`` predict the same class (needs no
+    labels, so it can select models on held-out unlabelled data)."""
+    agree = 0
+    for start in range(0, len(images), batch_size):
+        x = images[start:start + batch_size]
+        agree += int((model(x).argmax(1) == teacher(x).argmax(1)).sum())
+    return agree / max(len(images), 1)
