@@ -9,6 +9,8 @@ comparable only within one feature extractor).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import scipy.linalg
 import torch
@@ -34,7 +36,9 @@ def frechet_distance(a: Tensor | np.ndarray | tuple[np.ndarray, np.ndarray],
     mu2, s2 = b if isinstance(b, tuple) else feature_statistics(b)
     if mu1.shape != mu2.shape:
         raise ValueError(f"feature dimensions differ: {mu1.shape} vs {mu2.shape}")
-    covmean, _ = scipy.linalg.sqrtm(s1 @ s2, disp=False)
+    with warnings.catch_warnings():  # singular products are handled just below
+        warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
+        covmean = scipy.linalg.sqrtm(s1 @ s2)
     if not np.isfinite(covmean).all():
         eps = 1e-6 * np.eye(s1.shape[0])
         covmean = scipy.linalg.sqrtm((s1 + eps) @ (s2 + eps))

@@ -1,0 +1,34 @@
+"""The ``dfad`` recipe end to end on its smoke preset (embedded digits, no download)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tenfold.errors import ConfigError
+from tenfold.runtime.launch import plan_run, start_run
+
+
+def test_dfad_smoke(tmp_path):
+    path = start_run("dfad", preset="smoke", out=tmp_path)
+    summary = json.loads((path / "summary.json").read_text())
+    per_seed = summary["per_seed"]["0"]
+    assert set(per_seed) == {"teacher", "two-stage-k5", "one-stage-k5", "random-noise-k5"}
+    # the teacher really learned the digits (10 classes: chance is 0.1)
+    assert per_seed["teacher"]["test_acc"] > 0.5
+    for name in ("two-stage-k5", "one-stage-k5", "random-noise-k5"):
+        acc = per_seed[name]["test_acc"]
+        assert 0.0 <= acc <= 1.0
+        assert per_seed[name]["best_test_acc"] >= acc
+    assert "one-stage-k5" in summary["paired_vs_baseline"]
+    records = [json.loads(line) for line in (path / "metrics.jsonl").read_text().splitlines()]
+    assert {r["step"] for r in records} == {2, 4}
+    timings = json.loads((path / "timings.json").read_text())["0"]
+    assert timings["one-stage-k5"]["ms_per_iter_median"] > 0
+    assert (path / "figures" / "acc-vs-time-seed0.png").exists()
+
+
+def test_dfad_bad_config():
+    with pytest.raises(ConfigError, match="student_steps"):
+        plan_run("dfad", preset="smoke", overrides=["student_steps=0"])
