@@ -20,7 +20,8 @@ that no attention group is empty. This follows the official code's sampling rule
 (``degree_ratio = 0.5``, ``max_ratio = 1.0`` in its training script).
 
 Dijkstra runs in :func:`scipy.sparse.csgraph.dijkstra` (no graph-tool needed) on the CPU, in
-blocks of sources so that memory stays ``O(block * N)``.
+blocks of sources so that memory stays ``O(block * N)``, and stops at distance
+``max_hops * max(cost)`` (no node of tree depth ``<= max_hops`` lies farther).
 """
 
 from __future__ import annotations
@@ -209,12 +210,15 @@ class ShortestPathSampler:
         # csr keeps explicit zero entries as edges (the most attended edge costs exactly 0).
         graph = sp.csr_matrix((cost.numpy(), (ei[0].numpy(), ei[1].numpy())),
                               shape=(num_nodes, num_nodes))
+        # A path of at most max_hops edges costs at most max_hops * max(cost): searching no
+        # farther leaves the tree up to depth max_hops unchanged and is much faster.
+        limit = self.max_hops * float(cost.max()) if cost.numel() else 0.0
         parts: list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = [
             [] for _ in range(self.max_hops)]
         for start in range(0, num_nodes, self.block_size):
             sources = np.arange(start, min(start + self.block_size, num_nodes))
             dist, pred = dijkstra(graph, directed=True, indices=sources,
-                                  return_predecessors=True)
+                                  return_predecessors=True, limit=limit)
             for c, part in enumerate(self._read_trees(sources, dist, pred)):
                 parts[c].append(part)
         center, nodes, costs = [], [], []
@@ -237,31 +241,31 @@ class ShortestPathSampler:
 
     def _read_trees(self, sources: np.ndarray, dist: np.ndarray, pred: np.ndarray):
         """Per hop count: ``(centre [P], nodes [P*c], cost [P])`` of the kept tree paths."""
-        rows = np.arange(len(sources))[:, None]
-        src = sources[:, None]
-        # ancestors[h][b, v] = the node h steps above v in source b's tree (-1 if none).
-        parent = np.where(pred < 0, -1, pred).astype(np.int64)
-        ancestors = [np.broadcast_to(np.arange(pred.shape[1]), pred.shape)]
-        for _ in range(self.max_hops):
-            up = ancestors[-1]
-            ancestors.append(np.where(up >= 0, parent[rows, np.maximum(up, 0)], -1))
+        b_all, v_all = np.nonzero(pred >= 0)                # reached nodes (row-major)
+        parent = pred[b_all, v_all]
+        depth = np.full(pred.shape, -1, dtype=np.int16)
+        depth[np.arange(len(sources)), sources] = 0
         degree = None
         for c in range(1, self.max_hops + 1):
-            b, v = np.nonzero(ancestors[c] == src)       # depth-c nodes, row-major (b, v)
+            at = depth[b_all, parent] == c - 1              # children of depth c-1 nodes
+            b, v = b_all[at], v_all[at]
+            depth[b, v] = c
             d = dist[b, v]
-            order = np.lexsort((v, d, b))                # by source, then cost, then node id
+            order = np.lexsort((v, d, b))                   # by source, then cost, then node id
             b, v, d = b[order], v[order], d[order]
+            found = np.bincount(b, minlength=len(sources))
             if c == 1:
-                degree = np.bincount(b, minlength=len(sources))
+                degree = found
                 keep = np.ones(len(b), dtype=bool)
             else:
-                found = np.bincount(b, minlength=len(sources))
                 quota = np.floor(np.minimum(self.degree_ratio * degree,
-                                            np.floor(self.max_ratio * found) + 0.0))
+                                            np.floor(self.max_ratio * found)))
                 first = np.concatenate([[0], np.cumsum(found)[:-1]])
-                rank = np.arange(len(b)) - first[b]
-                keep = rank < quota[b]
+                keep = np.arange(len(b)) - first[b] < quota[b]
             b, v, d = b[keep], v[keep], d[keep]
-            # nodes after the centre, outward: ancestors[c-1][b, v], ..., ancestors[0][b, v] = v
-            path = np.stack([ancestors[h][b, v] for h in range(c - 1, -1, -1)], axis=1)
+            path = np.empty((len(b), c), dtype=np.int64)    # nodes after the centre, outward
+            node = v
+            for h in range(c - 1, -1, -1):
+                path[:, h] = node
+                node = pred[b, node]
             yield sources[b], path.reshape(-1), d
