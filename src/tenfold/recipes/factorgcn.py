@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,12 +34,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from torch_geometric import transforms as T
+from torch_geometric.data import Batch
 from torch_geometric.loader import DataLoader
 from torch_geometric.nn import GATConv, GCNConv, GINConv, global_add_pool, global_mean_pool
 from torch_geometric.utils import degree
 
 from tenfold.data import load_dataset
-from tenfold.data.synthetic.factor_graphs import split_indices
+from tenfold.data.synthetic.factor_graphs import FACTOR_NAMES, split_indices
 from tenfold.errors import ConfigError
 from tenfold.graph.disentangle import ged_e
 from tenfold.graph.factorgcn import FactorGCN
@@ -207,6 +209,69 @@ def _total_loss(model: nn.Module, task_loss: Tensor) -> Tensor:
 
 
 # ---------------------------------------------------------------------------------------------
+# batching
+
+class GraphBatcher:
+    """Fast mini-batches of an ``InMemoryDataset``, sliced from its collated storage on ``device``.
+
+    Yields the same batches, in the same order, as ``torch_geometric.loader.DataLoader(dataset,
+    batch_size, shuffle, generator=generator)`` (it draws from ``generator`` exactly as the
+    DataLoader does: a 64-bit base seed and two ``randperm`` per epoch), without building a
+    ``Data`` object per graph — on a GPU the per-graph collation would dominate the step time.
+    """
+
+    def __init__(self, dataset, batch_size: int, shuffle: bool = False,
+                 generator: torch.Generator | None = None, device: str | torch.device = "cpu",
+                 keys: tuple[str, ...] = ("x", "edge_index", "y", "gt_edge_factor")):
+        store, slices = dataset._data, dataset.slices
+        idx = torch.as_tensor(dataset._indices if dataset._indices is not None
+                              else range(len(dataset)), dtype=torch.long)
+        self.keys = [k for k in keys if k in slices]
+        self.store = {k: store[k].to(device) for k in self.keys}
+        self.starts = {k: slices[k][idx].to(device) for k in self.keys}
+        self.counts = {k: (slices[k][idx + 1] - slices[k][idx]).to(device) for k in self.keys}
+        self.num_graphs, self.batch_size = len(idx), batch_size
+        self.shuffle, self.generator, self.device = shuffle, generator, device
+
+    def __len__(self) -> int:
+        return math.ceil(self.num_graphs / self.batch_size)
+
+    @staticmethod
+    def _ranges(starts: Tensor, counts: Tensor) -> Tensor:
+        total = int(counts.sum())
+        offsets = torch.cumsum(counts, 0) - counts
+        return torch.repeat_interleave(starts - offsets, counts) + torch.arange(
+            total, device=counts.device)
+
+    def batch(self, ids: Tensor) -> Batch:
+        ids = ids.to(self.device)
+        out = {}
+        n_cnt = self.counts["x"][ids]
+        for k in self.keys:
+            cat_dim = -1 if k == "edge_index" else 0
+            rows = self._ranges(self.starts[k][ids], self.counts[k][ids])
+            out[k] = self.store[k].index_select(cat_dim, rows)
+        if "edge_index" in out:
+            node_off = torch.cumsum(n_cnt, 0) - n_cnt
+            out["edge_index"] = out["edge_index"] + torch.repeat_interleave(
+                node_off, self.counts["edge_index"][ids])
+        graph = torch.repeat_interleave(torch.arange(len(ids), device=self.device), n_cnt)
+        ptr = torch.cat([n_cnt.new_zeros(1), torch.cumsum(n_cnt, 0)])
+        return Batch(batch=graph, ptr=ptr, **out, _num_graphs=len(ids))
+
+    def __iter__(self):
+        if self.shuffle:
+            torch.empty((), dtype=torch.int64).random_(generator=self.generator)  # base seed
+            order = torch.randperm(self.num_graphs, generator=self.generator)
+        else:
+            order = torch.arange(self.num_graphs)
+        for i in range(0, self.num_graphs, self.batch_size):
+            yield self.batch(order[i:i + self.batch_size])
+        if self.shuffle:   # RandomSampler draws one more (empty) permutation when exhausted
+            torch.randperm(self.num_graphs, generator=self.generator)
+
+
+# ---------------------------------------------------------------------------------------------
 # synthetic task
 
 def micro_f1(logits: Tensor, target: Tensor) -> float:
@@ -295,11 +360,13 @@ def run_synthetic(config: FactorGCNConfig, ctx) -> dict[str, dict[str, float]]:
     eval_set = test_set[:config.eval_graphs] if config.eval_graphs else test_set
     loader_gen = ctx.generator(1)
     bs = config.resolved("batch_size")
-    loaders = {"train": DataLoader(data[tr.start:tr.stop], batch_size=bs, shuffle=True,
-                                   generator=loader_gen),
-               "val": DataLoader(data[va.start:va.stop], batch_size=bs),
-               "test": DataLoader(test_set, batch_size=bs)}
-    eval_batch = next(iter(DataLoader(eval_set, batch_size=len(eval_set)))).to(ctx.device)
+    dev = ctx.device
+    loaders = {"train": GraphBatcher(data[tr.start:tr.stop], bs, shuffle=True,
+                                     generator=loader_gen, device=dev),
+               "val": GraphBatcher(data[va.start:va.stop], bs, device=dev),
+               "test": GraphBatcher(test_set, bs, device=dev)}
+    eval_batch = GraphBatcher(eval_set, len(eval_set), device=dev).batch(
+        torch.arange(len(eval_set)))
     methods = config.methods or SYN_METHODS
     results: dict[str, dict[str, float]] = {}
     references: dict[str, dict[str, float]] = {}
@@ -432,11 +499,11 @@ def plot_factor_graphs(batch, factors: Tensor, num_graphs: int, path) -> None:
     fig, axes = plt.subplots(2 * num_graphs, cols, figsize=(2.2 * cols, 4.4 * num_graphs),
                              squeeze=False)
     for g in range(num_graphs):
-        data = batch.get_example(g)
-        sel = (batch.batch[batch.edge_index[0]] == g).nonzero().view(-1).cpu()
-        true_adj = factor_adjacency(data.edge_index.cpu(), data.gt_edge_factor.cpu().float(),
-                                    data.num_nodes)
-        pred_adj = factor_adjacency(data.edge_index.cpu(), factors[sel].cpu(), data.num_nodes)
+        sel = (batch.batch[batch.edge_index[0]] == g).nonzero().view(-1)
+        start, n = int(batch.ptr[g]), int(batch.ptr[g + 1] - batch.ptr[g])
+        ei = (batch.edge_index[:, sel] - start).cpu()
+        true_adj = factor_adjacency(ei, batch.gt_edge_factor[sel].cpu().float(), n)
+        pred_adj = factor_adjacency(ei, factors[sel].cpu(), n)
         union = nx.from_numpy_array((true_adj.sum(0) > 0).numpy().astype(float))
         pos = nx.circular_layout(union)
         for row, adj, label in ((2 * g, true_adj, "true"), (2 * g + 1, pred_adj, "learned")):
@@ -453,7 +520,8 @@ def plot_factor_graphs(batch, factors: Tensor, num_graphs: int, path) -> None:
                                        width=[2.5 * x / top for x in w],
                                        alpha=None, edge_color=[(0.2, 0.3, 0.7, min(1.0, x / top))
                                                                for x in w])
-                ax.set_title(f"graph {g} {label} {c}", fontsize=8)
+                name = FACTOR_NAMES[c] if label == "true" else f"channel {c}"
+                ax.set_title(f"graph {g}, {label}: {name}", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
