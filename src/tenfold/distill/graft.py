@@ -211,7 +211,7 @@ class NetGraft:
     # -- training ------------------------------------------------------------------------------
     def _train(self, hybrid: Hybrid, optimizers: list[torch.optim.Optimizer], steps: int,
                batches, stage: str, index: int, evaluate, eval_every: int,
-               select_on=None) -> None:
+               stage_evaluate=None, select_on=None) -> None:
         hybrid.train()
         best_score, best_state = None, None
         for step in range(1, steps + 1):
@@ -232,6 +232,8 @@ class NetGraft:
                 hybrid.eval()
                 if evaluate is not None:
                     record.update(evaluate(hybrid))
+                if last and stage_evaluate is not None:
+                    record.update({f"stage_{k}": v for k, v in stage_evaluate(hybrid).items()})
                 if select_on is not None:
                     score = teacher_agreement(hybrid, self.teacher, select_on)
                     record["val_agreement"] = score
@@ -251,7 +253,8 @@ class NetGraft:
             lr_net: float = 1e-4, batch_size: int = 64,
             augment: Callable[..., torch.Tensor] | None = None,
             evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
-            eval_every: int = 0, val_data: torch.Tensor | None = None) -> NetGraft:
+            eval_every: int = 0, val_data: torch.Tensor | None = None,
+            stage_evaluate: Callable[[nn.Module], dict[str, float]] | None = None) -> NetGraft:
         """Run stage 1 then stage 2.
 
         Args:
@@ -266,6 +269,9 @@ class NetGraft:
             evaluate: ``evaluate(hybrid) -> {name: value}``, called every ``eval_every`` steps and
                 at the end of every stage; only recorded in :attr:`history`, never used to choose.
             eval_every: 0 evaluates at the end of each stage only.
+            stage_evaluate: ``stage_evaluate(hybrid) -> {name: value}`` at the end of every stage
+                (before any ``val_data`` selection), stored as ``stage_<name>`` in the stage's
+                last :attr:`history` record (for example the stage-1 hybrid accuracies).
             val_data: held-out *unlabelled* images; if given, the last stage-2 step keeps the
                 weights with the highest argmax agreement with the teacher on them. Otherwise the
                 last step is kept. The test set must never be passed here.
@@ -287,14 +293,14 @@ class NetGraft:
                 opts.append(torch.optim.Adam(adapter_params, lr=lr_adapter[i]))
             log.info("block grafting: block %d for %d steps", b, block_steps[i])
             self._train(hybrid, opts, int(block_steps[i]), batches, "block", b, evaluate,
-                        eval_every)
+                        eval_every, stage_evaluate)
 
         for k in range(2, n + 1):
             hybrid = self.net_hybrid(k)
             opt = torch.optim.Adam(hybrid.parameters(), lr=lr_net)
             log.info("net grafting: first %d blocks for %d steps", k, net_steps[k - 2])
             self._train(hybrid, [opt], int(net_steps[k - 2]), batches, "net", k, evaluate,
-                        eval_every, select_on=val_data if k == n else None)
+                        eval_every, stage_evaluate, select_on=val_data if k == n else None)
         return self
 
     # -- export --------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import torch
 from torch import nn
 
 
@@ -57,3 +58,31 @@ def vgg_blocks(in_channels: int, widths: Sequence[int], num_classes: int, hidden
 def count_parameters(model: nn.Module) -> int:
     """All parameters (trainable or frozen)."""
     return sum(p.numel() for p in model.parameters())
+
+
+@torch.no_grad()
+def count_macs(model: nn.Module, example: torch.Tensor) -> int:
+    """Multiply-accumulates of the convolutions and linear layers for one input image
+    (``example`` is a ``(1, C, H, W)`` batch)."""
+    total = 0
+
+    def hook(module, inputs, output):
+        nonlocal total
+        if isinstance(module, nn.Conv2d):
+            kh, kw = module.kernel_size
+            per_out = module.in_channels // module.groups * kh * kw
+            total += output[0].numel() * per_out
+        elif isinstance(module, nn.Linear):
+            total += module.in_features * module.out_features
+
+    handles = [m.register_forward_hook(hook) for m in model.modules()
+               if isinstance(m, nn.Conv2d | nn.Linear)]
+    was_training = model.training
+    model.eval()
+    try:
+        model(example[:1])
+    finally:
+        for h in handles:
+            h.remove()
+        model.train(was_training)
+    return total
