@@ -154,3 +154,62 @@ def test_bad_inputs_raise_clear_errors():
         conv(x[:10], ei[:, :0], paths)
     with pytest.raises(ValueError, match="path_pool"):
         SPAConv(6, 4, path_pool="sum")
+
+
+def small_task(seed=0):
+    from torch_geometric.data import Data
+
+    x, ei, _ = random_graph(n=40, e=160, seed=seed)
+    y = torch.arange(40) % 3
+    masks = [torch.arange(40) % 4 == k for k in range(3)]
+    return Data(x=x, edge_index=torch.cat([ei, ei.flip(0)], 1), y=y, train_mask=masks[0],
+                val_mask=masks[1], test_mask=masks[2])
+
+
+def make_trainer(data, regen_every):
+    from tenfold.graph.spagan_train import SPAGANTrainer
+
+    torch.manual_seed(0)
+    model = SPAGAN(6, 4, 3, heads=(2, 1), dropout=0.3)
+    model.refresh_paths(data.x, data.edge_index)
+    opt = torch.optim.Adam(model.parameters(), lr=0.01)
+    return SPAGANTrainer(model, data, opt, regen_every=regen_every, max_epochs=12,
+                         patience=0, warmup=0)
+
+
+def test_iterative_trainer_regenerates_and_resumes_exactly():
+    data = small_task()
+    full = make_trainer(data, regen_every=3)
+    first_paths = full.module.paths
+    torch.manual_seed(5)
+    while not full.stopped:
+        full.step()
+    assert full.regenerations == 3                          # before epochs 3, 6 and 9
+    assert full.module.paths is not first_paths
+
+    part = make_trainer(data, regen_every=3)
+    torch.manual_seed(5)
+    for _ in range(7):
+        part.step()
+    state = part.state_dict()
+    rng = torch.get_rng_state()
+    resumed = make_trainer(data, regen_every=3)
+    resumed.load_state_dict(state)
+    torch.set_rng_state(rng)
+    while not resumed.stopped:
+        resumed.step()
+    assert resumed.result() == full.result()
+    for a, b in zip(resumed.module.paths.nodes, full.module.paths.nodes, strict=True):
+        assert torch.equal(a, b)
+
+
+def test_warmup_trainer_waits_for_warmup_before_stopping():
+    from tenfold.graph.spagan_train import WarmupTrainer
+
+    data = small_task()
+    model = SPAGAN(6, 4, 3, heads=(2, 1))
+    opt = torch.optim.SGD(model.parameters(), lr=0.0)       # nothing improves after epoch 0
+    trainer = WarmupTrainer(model, data, opt, max_epochs=100, patience=2, warmup=10)
+    while not trainer.stopped:
+        trainer.step()
+    assert trainer.epoch == 11 and trainer.result()["best_epoch"] == 0
