@@ -16,13 +16,14 @@ from tenfold.augment.cam import (
     semantic_percent_map,
 )
 from tenfold.augment.loss import soft_target_cross_entropy
+from tenfold.augment.midlevel import MidLevelHead, MidLevelResNet
 from tenfold.augment.mixing import AsymmetricCutMix, CutMix, MixInfo, MixUp, pair_targets, paste
 from tenfold.augment.models import SmallResNet
 from tenfold.augment.snapmix import SnapMix, snapmix_batch, snapmix_label_weights
 
 __all__ = [
-    "AsymmetricCutMix", "CutMix", "MixInfo", "MixUp", "SmallResNet", "SnapMix", "box_area",
-    "box_mask", "class_activation_map", "find_cam_modules", "model_spm", "normalize_map",
-    "pair_targets", "paste", "random_box", "sample_beta", "semantic_percent_map",
-    "snapmix_batch", "snapmix_label_weights", "soft_target_cross_entropy",
+    "AsymmetricCutMix", "CutMix", "MidLevelHead", "MidLevelResNet", "MixInfo", "MixUp",
+    "SmallResNet", "SnapMix", "box_area", "box_mask", "class_activation_map", "find_cam_modules",
+    "model_spm", "normalize_map", "pair_targets", "paste", "random_box", "sample_beta",
+    "semantic_percent_map", "snapmix_batch", "snapmix_label_weights", "soft_target_cross_entropy",
 ]

@@ -59,12 +59,12 @@ class SnapMixConfig:
     dataset: str = "cluttered-digits"
     methods: tuple[str, ...] = METHODS
     epochs: int = 15
-    batch_size: int = 64
-    lr: float = 0.1
+    batch_size: int = 32
+    lr: float = 0.05
     weight_decay: float = 5e-4
     schedule: Literal["cosine", "step"] = "cosine"
     arch: Literal["auto", "small", "resnet18"] = "auto"
-    widths: tuple[int, ...] = (16, 32, 64)
+    widths: tuple[int, ...] = (8, 16, 32)
     image_size: int = 64
     train_size: int = 1000
     test_size: int = 1000
@@ -435,7 +435,7 @@ register_recipe(Recipe(
     presets={
         "smoke": {"epochs": 2, "train_size": 96, "test_size": 96, "widths": (4, 8),
                   "batch_size": 32, "fidelity_mixes": 96, "seeds": [0]},
-        "quick": {"seeds": [0, 1, 2]},
+        "quick": {"methods": ("none", "mixup", "cutmix", "snapmix"), "seeds": [0, 1, 2]},
         "paper": {"dataset": "flowers12", "image_size": 224, "epochs": 300, "batch_size": 16,
                   "lr": 0.01, "weight_decay": 1e-4, "schedule": "step", "mix_prob": 0.5,
                   "snapmix_beta": 1.0, "train_size": 0, "test_size": 0,

@@ -1,0 +1,94 @@
+"""Cost of a SnapMix training step relative to a plain one (arXiv 2012.04846).
+
+SnapMix adds one forward pass without gradients (for the CAMs) to each mixed step; the issue's
+target is <= 1.5x a plain step. Measured in one process, methods interleaved step by step so that
+machine load hits them alike; median over ``--steps`` steps after ``--warmup``.
+
+    python benchmarks/snapmix_cost.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torchvision
+
+from tenfold.augment import CutMix, MixUp, SmallResNet, SnapMix, soft_target_cross_entropy
+from tenfold.runtime.launch import machine_info
+
+OUT = Path(__file__).parent / "results" / "snapmix_cost.json"
+
+
+def setups(device):
+    yield ("small-resnet 8/16/32, 1x32x32, batch 32", lambda: SmallResNet(10, (8, 16, 32), 1),
+           (32, 1, 32, 32), 10)
+    yield ("torchvision resnet18, 3x64x64, batch 32",
+           lambda: torchvision.models.resnet18(num_classes=12), (32, 3, 64, 64), 12)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    device = torch.device(args.device)
+    results = {}
+    for name, make, shape, classes in setups(device):
+        gen = torch.Generator().manual_seed(0)
+        x = torch.randn(*shape, generator=gen).to(device)
+        y = torch.randint(classes, (shape[0],), generator=gen).to(device)
+        mixers = {"none": None, "mixup": MixUp(classes, generator=gen),
+                  "cutmix": CutMix(classes, 3.0, generator=gen),
+                  "snapmix": SnapMix(classes, 5.0, generator=gen),
+                  "snapmix_eval_cam": SnapMix(classes, 5.0, eval_cam=True, generator=gen)}
+        models = {}
+        for method in mixers:
+            torch.manual_seed(0)
+            model = make().to(device).train()
+            models[method] = (model, torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9))
+        times = {m: [] for m in mixers}
+        for step in range(args.warmup + args.steps):
+            for method, mixer in mixers.items():
+                model, opt = models[method]
+                if device.type == "cuda":
+                    torch.cuda.synchronize()
+                start = time.perf_counter()
+                xm, t = (x, y) if mixer is None else mixer(x, y, model)
+                loss = soft_target_cross_entropy(model(xm), t)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                if device.type == "cuda":
+                    torch.cuda.synchronize()
+                if step >= args.warmup:
+                    times[method].append(time.perf_counter() - start)
+        med = {m: statistics.median(v) for m, v in times.items()}
+        results[name] = {"median_step_s": med,
+                         "ratio_vs_none": {m: med[m] / med["none"] for m in med}}
+        print(name, json.dumps(results[name]["ratio_vs_none"]), flush=True)
+    result = {
+        "benchmark": "snapmix_cost",
+        "command": "python " + " ".join(sys.argv),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "settings": {"steps": args.steps, "warmup": args.warmup, "device": args.device,
+                     "threads": 1, "seeds": [0]},
+        "results": results,
+        "target": "snapmix step <= 1.5 x plain step",
+        "target_met": all(r["ratio_vs_none"]["snapmix"] <= 1.5 for r in results.values()),
+        "machine": machine_info(),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
