@@ -177,6 +177,8 @@ def test_one_optimiser_step_equals_simultaneous_step(name, batch):
     for a, b in zip(list(G1.parameters()) + list(D1.parameters()),
                     list(G2.parameters()) + list(D2.parameters()), strict=True):
         torch.testing.assert_close(a, b, atol=1e-6, rtol=0)
+    for a, b in zip(G1.buffers(), G2.buffers(), strict=True):  # the probe left no trace
+        torch.testing.assert_close(a, b, atol=1e-6, rtol=0)
     # the step changed something (an identity step would also pass the comparison above)
     G0, _ = make_pair()
     assert not torch.allclose(next(G0.parameters()), next(G1.parameters()))

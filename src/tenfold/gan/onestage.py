@@ -216,8 +216,12 @@ class OneStageGAN:
         if self.check_independence == "first" and self._checked:
             return
         self._checked = True
+        saved = {k: b.detach().clone() for k, b in self.generator.named_buffers()}
         with torch.no_grad():
             fake = self.generator(z[: max(2, min(8, z.shape[0]))])
+        buffers = dict(self.generator.named_buffers())
+        for k, v in saved.items():  # the probe must not move G's BatchNorm statistics
+            buffers[k].copy_(v)
         if fake.shape[0] < 2:
             return
         ok, change = check_sample_independence(self.discriminator, fake)

@@ -41,8 +41,8 @@ class DFADConfig:
     modes: tuple[str, ...] = MODES
     student_steps: tuple[int, ...] = (5,)   # k: student updates per generator update
     noise_floor: bool = True
-    iters: int = 150                        # generator updates
-    batch_size: int = 128
+    iters: int = 100                        # generator updates
+    batch_size: int = 64
     zdim: int = 100
     gen_ch: int = 32                        # DFAD's generator uses 128
     lr_s: float = 0.01
@@ -51,7 +51,7 @@ class DFADConfig:
     weight_decay: float = 1e-4
     teacher_epochs: int = 30
     teacher_max_train: int = 0              # 0 = the whole training split
-    eval_every: int = 25
+    eval_every: int = 20
 
     def validate(self) -> None:
         if set(self.modes) - set(MODES) or not self.modes:
