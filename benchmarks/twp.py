@@ -1,0 +1,91 @@
+"""TWP against fine-tune / EWC / MAS / LwF / TWP-without-topology / joint on one setting.
+
+Runs the ``twp`` recipe through the runtime (same streams, initial weights and budgets for every
+method) and writes ``benchmarks/results/twp_<name>.json``: AP / AF / BWT mean ± std (in %),
+per-seed values, paired differences against fine-tune, mean accuracy matrices, wall time per
+method, the exact command, seeds, date and machine.
+
+    python benchmarks/twp.py --dataset cora --backbone gcn --seeds 0 1 2 --name cora_gcn_task
+    python benchmarks/twp.py --dataset computers --backbone gat --seeds 0 1 2 --device cuda \\
+        --name computers_gat_task                  # the paper's Amazon Computers setting (GPU)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from tenfold.runtime.launch import machine_info, start_run
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--dataset", default="cora")
+    p.add_argument("--backbone", default="gcn", choices=("gcn", "gat"))
+    p.add_argument("--scenario", default="task", choices=("task", "class"))
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--preset", default="quick")
+    p.add_argument("--set", dest="overrides", nargs="*", default=[],
+                   help="extra recipe settings key=value")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--tiny", action="store_true",
+                   help="3 epochs, first seed only: checks the script, not the method")
+    p.add_argument("--name", default=None, help="results file twp_<name>.json")
+    args = p.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    overrides = [f"backbone={args.backbone}", f"scenario={args.scenario}", *args.overrides]
+    seeds = args.seeds
+    if args.tiny:
+        overrides.append("epochs=3")
+        seeds = seeds[:1]
+    name = args.name or f"{args.dataset}_{args.backbone}_{args.scenario}" + (
+        "_tiny" if args.tiny else "")
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as out:
+        path = start_run("twp", preset=args.preset, dataset=args.dataset, seeds=seeds,
+                         overrides=overrides, out=out, device=args.device)
+        summary = json.loads((path / "summary.json").read_text())
+        timings = json.loads((path / "timings.json").read_text())
+        matrices = {}
+        for seed in seeds:
+            for key in sorted((path / "checkpoints" / f"seed-{seed}").glob("*-result.json")):
+                res = json.loads(key.read_text())
+                matrices.setdefault(key.name[:-len("-result.json")], []).append(res["matrix"])
+    wall = time.perf_counter() - start
+    mean_matrix = {m: (torch.tensor(v).mean(0) * 100).tolist() for m, v in matrices.items()}
+    train_s = {m: [timings[str(s)][m]["train_s"] for s in seeds if m in timings[str(s)]]
+               for m in summary["methods"]}
+    table = {m: {k: summary["aggregate"][m][k] for k in ("ap", "af", "bwt")}
+             for m in summary["methods"]}
+    result = {
+        "benchmark": "twp", "name": name, "dataset": args.dataset, "backbone": args.backbone,
+        "scenario": args.scenario, "seeds": seeds, "settings": summary["settings"],
+        "table_percent": table, "paired_vs_finetune": summary["paired_vs_baseline"],
+        "per_seed": summary["per_seed"], "mean_accuracy_matrix_percent": mean_matrix,
+        "train_seconds": train_s, "wall_seconds": wall,
+        "command": "python benchmarks/twp.py " + shlex.join(argv),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": machine_info(), "device": args.device,
+    }
+    RESULTS.mkdir(exist_ok=True)
+    target = RESULTS / f"twp_{name}.json"
+    target.write_text(json.dumps(result, indent=1) + "\n")
+    for m, row in table.items():
+        print(f"{m:12s} AP {row['ap']['mean']:6.2f} ± {row['ap']['std']:5.2f}   "
+              f"AF {row['af']['mean']:6.2f} ± {row['af']['std']:5.2f}")
+    print(f"wrote {target} ({wall:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""The ``twp`` recipe end to end (smoke preset) through the runtime."""
+
+import json
+
+import pytest
+import torch
+
+from tenfold.errors import ConfigError
+from tenfold.runtime.launch import plan_run, start_run
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_twp_smoke_run(tmp_path):
+    path = start_run("twp", preset="smoke", out=tmp_path)
+    summary = json.loads((path / "summary.json").read_text())
+    assert summary["methods"] == ["finetune", "ewc", "twp", "joint"]
+    assert summary["baseline"] == "finetune" and summary["primary_metric"] == "ap"
+    per_seed = summary["per_seed"]["0"]
+    for method, m in per_seed.items():
+        assert 0 <= m["ap"] <= 100, method
+        assert m["af"] == pytest.approx(-m["bwt"])
+        finals = [m[f"final_acc_task{j}"] for j in range(3)]
+        assert m["ap"] == pytest.approx(sum(finals) / 3)
+    assert "ap" in summary["paired_vs_baseline"]["twp"]
+    assert (path / "figures" / "accuracy_matrix_seed0.png").is_file()
+    assert (path / "figures" / "ap.png").is_file()
+
+
+def test_twp_config_errors():
+    with pytest.raises(ConfigError, match="methods"):
+        plan_run("twp", preset="smoke", overrides=["methods=finetune,gem"])
+    with pytest.raises(ConfigError, match="dataset"):
+        plan_run("twp", preset="smoke", dataset="mutag")
