@@ -28,6 +28,8 @@ against steps goes to ``metrics.jsonl`` (method ``<name>@n<N>``, on the first
 ``curve_test_size`` test images).
 
 Datasets: ``digits`` (embedded; 8×8), ``mnist`` and ``cifar10`` (mirror). One device, one process.
+``eval_split=val`` trains on 80% of the training set and reports on the other 20% (what the
+hyper-parameters were tuned on; the test set is never used for choices).
 """
 
 from __future__ import annotations
@@ -108,6 +110,7 @@ class NetGraftConfig:
     eval_every: int = 100            # accuracy-vs-steps curves (0 = stage ends only)
     curve_test_size: int = 1000
     test_size: int = 0               # 0 = the whole test set for the reported numbers
+    eval_split: str = "test"         # "val": hold out 20% of train and report on it (tuning)
 
     def validate(self) -> None:
         unknown = [m for m in self.methods if m not in METHODS]
@@ -120,6 +123,8 @@ class NetGraftConfig:
         for name in ("block_steps", "net_steps", "batch_size"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.eval_split not in ("test", "val"):
+            raise ConfigError(f"eval_split must be 'test' or 'val', got {self.eval_split!r}")
         if self.teacher_widths and self.student_widths \
                 and len(self.teacher_widths) != len(self.student_widths):
             raise ConfigError("teacher_widths and student_widths need the same number of blocks")
@@ -183,6 +188,14 @@ def _normalize(x: torch.Tensor, arch: dict) -> torch.Tensor:
     return (x - mean) / std
 
 
+def _validation_split(x: torch.Tensor, y: torch.Tensor) -> dict:
+    """A fixed 80/20 split of the training set (every 5th image of a fixed permutation)."""
+    order = torch.randperm(len(y), generator=torch.Generator().manual_seed(12345))
+    val = order[::5]
+    train = torch.cat([order[i::5] for i in range(1, 5)]).sort().values
+    return {"train": (x[train], y[train]), "test": (x[val], y[val])}
+
+
 # -- models -------------------------------------------------------------------------------------
 def _teacher(arch: dict) -> nn.Sequential:
     return vgg_blocks(arch["in_channels"], arch["teacher_widths"], 10, arch["teacher_hidden"],
@@ -201,7 +214,8 @@ def _cached_teacher(config: NetGraftConfig, arch: dict, data, ctx) -> tuple[nn.M
               "hidden": arch["teacher_hidden"], "convs": arch["convs"],
               "steps": arch["teacher_steps"], "lr": config.teacher_lr,
               "batch": config.teacher_batch_size, "seed": config.teacher_seed,
-              "pad": arch["pad"], "flip": arch["flip"], "version": 1}
+              "pad": arch["pad"], "flip": arch["flip"], "split": config.eval_split,
+              "version": 1}
     key = hashlib.sha1(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:12]
     path = cache_root() / "netgraft" / f"teacher-{config.dataset}-{key}.pt"
     seed_everything(config.teacher_seed)
@@ -232,6 +246,8 @@ def run(config: NetGraftConfig, ctx) -> dict[str, dict[str, float]]:
     device = ctx.device
     raw = _image_tensors(config.dataset)
     data = {k: (_normalize(x, arch), y) for k, (x, y) in raw.items()}
+    if config.eval_split == "val":  # tuning: never look at the test set
+        data = _validation_split(*data["train"])
     xtr, ytr = data["train"]
     xte, yte = data["test"]
     if config.test_size:

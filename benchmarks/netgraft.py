@@ -1,0 +1,92 @@
+"""NetGraft vs KD baselines at equal images, prefix and step budget; writes
+``benchmarks/results/netgraft_<dataset>.json`` (or ``--name``).
+
+Examples::
+
+    python benchmarks/netgraft.py --dataset digits                      # CPU, ~10 min
+    python benchmarks/netgraft.py --dataset mnist --set block_steps=100 --set net_steps=100
+    python benchmarks/netgraft.py --dataset cifar10 --preset paper --seeds 0-2 --device cuda
+    python benchmarks/netgraft.py --dataset cifar10 --preset paper --tiny   # CPU check of the path
+
+The numbers come from ``tenfold.runtime.launch.start_run`` (the ``netgraft`` recipe); this script
+only runs it and collects the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from tenfold.runtime.config import parse_seeds
+from tenfold.runtime.launch import machine_info, start_run
+
+RESULTS = Path(__file__).resolve().parent / "results"
+TINY = ["teacher_steps=20", "block_steps=3", "net_steps=3", "test_size=200",
+        "curve_test_size=100", "eval_every=0", "shots=1"]
+
+
+def table(summary: dict) -> dict:
+    """``{method: {metric: "mean ± std"}}`` plus the raw aggregate."""
+    out = {}
+    for method, metrics in summary["aggregate"].items():
+        out[method] = {name: f"{v['mean']:.2f} ± {v['std']:.2f}" for name, v in metrics.items()
+                       if isinstance(v, dict) and "mean" in v}
+    return out
+
+
+def run(dataset: str, preset: str, seeds: list[int] | None, sets: list[str], device: str,
+        out: Path) -> dict:
+    start = time.time()
+    path = start_run("netgraft", preset=preset, dataset=dataset, seeds=seeds, overrides=sets,
+                     out=out, device=device)
+    summary = json.loads((path / "summary.json").read_text())
+    timings = json.loads((path / "timings.json").read_text())
+    return {"dataset": dataset, "preset": preset, "settings": summary["settings"],
+            "seeds": summary["seeds"], "table": table(summary),
+            "aggregate": summary["aggregate"], "paired_vs_kd_kl": summary["paired_vs_baseline"],
+            "per_seed": summary["per_seed"], "timings_s": timings,
+            "wall_s": round(time.time() - start, 1), "run_dir": str(path)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dataset", default="digits", choices=["digits", "mnist", "cifar10"])
+    parser.add_argument("--preset", default="quick")
+    parser.add_argument("--seeds", default=None, help="e.g. 0-2 (default: the preset's)")
+    parser.add_argument("--set", action="append", default=[], dest="sets", metavar="KEY=VALUE")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads on CPU")
+    parser.add_argument("--tiny", action="store_true", help="a seconds-long check of the path")
+    parser.add_argument("--name", default=None, help="results file stem")
+    parser.add_argument("--runs", default=None, help="where run directories go (default: temp)")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    sets = list(args.sets) + (TINY if args.tiny else [])
+    seeds = parse_seeds(args.seeds) if args.seeds else ([0] if args.tiny else None)
+    out = Path(args.runs) if args.runs else Path(tempfile.mkdtemp(prefix="netgraft-bench-"))
+    result = run(args.dataset, args.preset, seeds, sets, args.device, out)
+    result.update({
+        "benchmark": "netgraft", "paper": "arXiv 2012.04915",
+        "command": "python " + " ".join([sys.argv[0], *(sys.argv[1:] if argv is None else argv)]),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": machine_info(),
+        "tiny": args.tiny,
+    })
+    name = args.name or f"netgraft_{args.dataset}" + ("_tiny" if args.tiny else "")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    target = RESULTS / f"{name}.json"
+    tmp = target.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(result, indent=1, sort_keys=True))
+    tmp.replace(target)
+    for method, metrics in result["table"].items():
+        print(method, {k: v for k, v in metrics.items() if k.startswith("test_acc")})
+    print("wrote", target)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""Learning-rate sweep for the ``netgraft`` recipe on a validation split (``eval_split=val``:
+80% of the training set for the teacher and the few-shot images, 20% to score) — never the test
+set. Writes ``benchmarks/results/netgraft_tune_<dataset>.json``.
+
+    python benchmarks/netgraft_tune.py --dataset digits --seeds 0,1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from tenfold.runtime.config import parse_seeds
+from tenfold.runtime.launch import machine_info, start_run
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+GRID = {
+    "netgraft": [
+        {"lr_block": 1e-3, "lr_adapter": 1e-2, "lr_net": 1e-3},
+        {"lr_block": 1e-3, "lr_adapter": 1e-2, "lr_net": 1e-4},
+        {"lr_block": 3e-3, "lr_adapter": 3e-2, "lr_net": 1e-3},
+        {"lr_block": 1e-3, "lr_adapter": 1e-3, "lr_net": 1e-3},
+    ],
+    "kd_kl,kd_nmse,ce_labels": [{"kd_lr": 1e-3}, {"kd_lr": 3e-3}, {"kd_lr": 3e-4}],
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dataset", default="digits")
+    parser.add_argument("--seeds", default="0,1")
+    parser.add_argument("--set", action="append", default=[], dest="sets")
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    seeds = parse_seeds(args.seeds)
+    out = Path(tempfile.mkdtemp(prefix="netgraft-tune-"))
+    rows = []
+    for methods, grid in GRID.items():
+        for point in grid:
+            sets = [*args.sets, "eval_split=val", "eval_every=0", f"methods={methods}",
+                    *(f"{k}={v}" for k, v in point.items())]
+            start = time.time()
+            path = start_run("netgraft", preset="quick", dataset=args.dataset, seeds=seeds,
+                             overrides=sets, out=out, device=args.device)
+            summary = json.loads((path / "summary.json").read_text())
+            for method, metrics in summary["aggregate"].items():
+                accs = {k: round(v["mean"], 2) for k, v in metrics.items()
+                        if k.startswith("test_acc")}
+                rows.append({"method": method, **point, "val_acc": accs,
+                             "mean_over_n": round(sum(accs.values()) / len(accs), 2)})
+                print(rows[-1], flush=True)
+            print(f"  ({time.time() - start:.0f} s)", flush=True)
+    best = {}
+    for row in rows:
+        if row["method"] not in best or row["mean_over_n"] > best[row["method"]]["mean_over_n"]:
+            best[row["method"]] = row
+    result = {"benchmark": "netgraft_tune", "dataset": args.dataset, "seeds": seeds,
+              "selection": "mean validation accuracy over N (eval_split=val); test set unused",
+              "rows": rows, "best": best,
+              "command": "python " + " ".join([sys.argv[0], *(argv or sys.argv[1:])]),
+              "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+              "machine": machine_info()}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    target = RESULTS / f"netgraft_tune_{args.dataset}.json"
+    target.write_text(json.dumps(result, indent=1, sort_keys=True))
+    print("wrote", target)
+
+
+if __name__ == "__main__":
+    main()
