@@ -9,7 +9,7 @@ import pytest
 import torch
 
 os.environ["TENFOLD_OFFLINE"] = "1"
-torch.set_num_threads(min(2, torch.get_num_threads()))
+torch.set_num_threads(1)  # small tests; avoids oversubscription on shared cores
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -6,6 +6,7 @@ an explicit ``root``, the ``$TENFOLD_DATA`` mirror, the cache, then the loader's
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,10 +78,12 @@ def locate(name: str, root: str | Path | None = None) -> tuple[str, Path | None]
     """Where ``name`` would be read from now: ``(place, root)``.
 
     ``place`` is one of ``embedded``, ``root``, ``mirror``, ``cache``, ``download`` or ``missing``.
+    ``root`` defaults to ``$TENFOLD_DATA_ROOT`` (set by ``tenfold run --data-root``).
     """
     spec = get_dataset(name)
     if spec.embedded:
         return "embedded", None
+    root = root or os.environ.get("TENFOLD_DATA_ROOT")
     candidates = [("root", Path(root).expanduser() if root else None),
                   ("mirror", mirror_root()), ("cache", cache_root())]
     for place, path in candidates:
@@ -112,6 +115,7 @@ def load_dataset(name: str, root: str | Path | None = None, **kwargs: Any) -> An
 
 def missing_message(spec: DatasetSpec, root: str | Path | None) -> str:
     looked = []
+    root = root or os.environ.get("TENFOLD_DATA_ROOT")
     if root:
         looked.append(f"--data-root {root}")
     mirror = mirror_root()

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from torch_geometric.data import Data
 from torch_geometric.datasets import Amazon, Coauthor, Planetoid, TUDataset
+from torch_geometric.transforms import NormalizeFeatures
 
 from tenfold.data.catalog import DatasetSpec, register_dataset
 from tenfold.data.locate import cache_root, copy_tree, mirror_root
+from tenfold.data.splits import ensure_node_split
 
 GRAPHS = "graphs"
 
@@ -74,3 +77,23 @@ for _name, _desc in [
         how_to_get="torch_geometric downloads the TU version when online (note: not the "
                    "isomorphism-cleaned one of the mirror), or use a TENFOLD_DATA mirror",
     ))
+
+
+def node_classification_graph(name: str, root: str | Path | None = None,
+                              normalize_features: bool = True) -> Data:
+    """One graph ready for full-batch node classification, with train/val/test masks.
+
+    Planetoid graphs keep their public split; Amazon and Coauthor graphs get a fixed
+    Planetoid-style split (:func:`tenfold.data.splits.ensure_node_split`); generated graphs bring
+    their own. ``normalize_features`` row-normalises features (as in GCN and GAT).
+    """
+    from tenfold.data.catalog import load_dataset
+
+    loaded = load_dataset(name, root)
+    data = loaded if isinstance(loaded, Data) else loaded[0]
+    if getattr(data, "y", None) is None or data.y.dim() != 1:
+        raise ValueError(f"dataset {name!r} is not a single-label node classification graph")
+    data = ensure_node_split(data)
+    if normalize_features and not name.startswith("synthetic"):
+        data = NormalizeFeatures()(data.clone())
+    return data

@@ -30,7 +30,8 @@ class VideoSequence:
         try:
             import cv2
         except ImportError as exc:  # pragma: no cover - depends on the install
-            raise ImportError("reading video needs OpenCV: pip install 'tenfold[tracking]'") from exc
+            raise ImportError("reading video needs OpenCV: "
+                              "pip install 'tenfold[tracking]'") from exc
         cap = cv2.VideoCapture(str(self.video))
         if not cap.isOpened():
             raise OSError(f"cannot open video {self.video}")

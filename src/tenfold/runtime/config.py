@@ -92,7 +92,8 @@ def parse_overrides(cls: type, pairs: list[str]) -> dict[str, Any]:
         key = key.strip()
         if key not in fields:
             known = ", ".join(sorted(fields))
-            raise ConfigError(f"--set {key}: unknown setting for this recipe; known settings: {known}")
+            raise ConfigError(f"--set {key}: unknown setting for this recipe; "
+                              f"known settings: {known}")
         out[key] = _coerce(key, raw.strip(), fields[key])
     return out
 

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import torch
 from lightning_fabric import Fabric
@@ -19,6 +19,22 @@ from tenfold.runtime.seeding import capture_rng_state, make_generator, restore_r
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+class Stepper(Protocol):
+    """A resumable training loop: ``step()`` advances ``epoch`` by one until ``stopped``."""
+
+    epoch: int
+    max_epochs: int
+
+    @property
+    def stopped(self) -> bool: ...
+
+    def step(self) -> dict[str, float]: ...
+
+    def state_dict(self) -> dict[str, Any]: ...
+
+    def load_state_dict(self, state: dict[str, Any]) -> None: ...
 
 
 class RunContext:
@@ -96,6 +112,22 @@ class RunContext:
         restore_rng_state(blob["rng"])
         log.info("resumed %s (seed %d) from %s", key, self.seed, path)
         return blob["state"]
+
+    def fit(self, key: str, trainer: Stepper, checkpoint_every: int = 25) -> Stepper:
+        """Drive ``trainer.step()`` to the end, logging every step under method ``key`` and
+        checkpointing every ``checkpoint_every`` steps; a resumed run continues from the last
+        checkpoint with the same random stream, so its result equals an uninterrupted run's."""
+        state = self.load_checkpoint(key)
+        if state is not None:
+            trainer.load_state_dict(state)
+        bar = self.progress(range(trainer.epoch, trainer.max_epochs), desc=key)
+        for step in bar:
+            if trainer.stopped:
+                break
+            self.log(key, step, **trainer.step())
+            if checkpoint_every and (step + 1) % checkpoint_every == 0:
+                self.save_checkpoint(key, trainer.state_dict())
+        return trainer
 
     def cached(self, key: str, compute: Callable[[], T]) -> T:
         """Run ``compute()`` once per seed: its JSON-able result is stored and reused on resume."""

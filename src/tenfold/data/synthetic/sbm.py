@@ -6,24 +6,8 @@ import torch
 from torch_geometric.data import Data
 from torch_geometric.utils import coalesce, to_undirected
 
+from tenfold.data.splits import planetoid_style_masks
 from tenfold.data.synthetic import register_generator
-
-
-def planetoid_style_masks(y: torch.Tensor, per_class: int, num_val: int, num_test: int,
-                          generator: torch.Generator) -> tuple[torch.Tensor, ...]:
-    """Train/val/test masks: ``per_class`` training nodes per class, then random val and test."""
-    n = y.numel()
-    train = torch.zeros(n, dtype=torch.bool)
-    for c in y.unique():
-        idx = (y == c).nonzero().view(-1)
-        train[idx[torch.randperm(idx.numel(), generator=generator)[:per_class]]] = True
-    rest = (~train).nonzero().view(-1)
-    rest = rest[torch.randperm(rest.numel(), generator=generator)]
-    val = torch.zeros(n, dtype=torch.bool)
-    test = torch.zeros(n, dtype=torch.bool)
-    val[rest[:num_val]] = True
-    test[rest[num_val:num_val + num_test]] = True
-    return train, val, test
 
 
 @register_generator("synthetic-sbm", "stochastic block model, 6 classes, class-dependent "

@@ -1,0 +1,61 @@
+"""Baseline node classifiers built from PyG's own layers: MLP, GCN (Kipf & Welling 2017) and
+GAT (Veličković et al. 2018), with the papers' two-layer architectures and dropout placement."""
+
+from __future__ import annotations
+
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torch_geometric.nn import GATConv, GCNConv
+
+
+class MLP(nn.Module):
+    """``y = W2 dropout(relu(W1 dropout(x)))``; ignores the graph."""
+
+    def __init__(self, in_channels: int, hidden_channels: int, out_channels: int,
+                 dropout: float = 0.5):
+        super().__init__()
+        self.lin1 = nn.Linear(in_channels, hidden_channels)
+        self.lin2 = nn.Linear(hidden_channels, out_channels)
+        self.dropout = dropout
+
+    def forward(self, x: Tensor, edge_index: Tensor | None = None) -> Tensor:
+        x = F.dropout(x, self.dropout, self.training)
+        x = F.relu(self.lin1(x))
+        x = F.dropout(x, self.dropout, self.training)
+        return self.lin2(x)
+
+
+class GCN(nn.Module):
+    """Two ``GCNConv`` layers: ``Â relu(Â X W1) W2`` with ``Â = D^-1/2 (A + I) D^-1/2``."""
+
+    def __init__(self, in_channels: int, hidden_channels: int, out_channels: int,
+                 dropout: float = 0.5):
+        super().__init__()
+        self.conv1 = GCNConv(in_channels, hidden_channels)
+        self.conv2 = GCNConv(hidden_channels, out_channels)
+        self.dropout = dropout
+
+    def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:
+        x = F.dropout(x, self.dropout, self.training)
+        x = F.relu(self.conv1(x, edge_index))
+        x = F.dropout(x, self.dropout, self.training)
+        return self.conv2(x, edge_index)
+
+
+class GAT(nn.Module):
+    """Two ``GATConv`` layers: ``heads`` concatenated ELU heads, then ``out_heads`` averaged
+    output heads; dropout on every layer's input and on the attention coefficients."""
+
+    def __init__(self, in_channels: int, hidden_channels: int, out_channels: int,
+                 heads: int = 8, out_heads: int = 1, dropout: float = 0.6):
+        super().__init__()
+        self.conv1 = GATConv(in_channels, hidden_channels, heads=heads, dropout=dropout)
+        self.conv2 = GATConv(hidden_channels * heads, out_channels, heads=out_heads,
+                             concat=False, dropout=dropout)
+        self.dropout = dropout
+
+    def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:
+        x = F.dropout(x, self.dropout, self.training)
+        x = F.elu(self.conv1(x, edge_index))
+        x = F.dropout(x, self.dropout, self.training)
+        return self.conv2(x, edge_index)

@@ -1,0 +1,62 @@
+"""The command line: bad input is refused with one message, exit code 2, and nothing written."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tenfold.cli import main
+
+
+def invoke(monkeypatch, capsys, *args):
+    monkeypatch.setattr(sys, "argv", ["tenfold", *args])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    out = capsys.readouterr()
+    return exit_info.value.code, out.out, out.err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "no-such-recipe"], "unknown recipe 'no-such-recipe'"),
+    (["run", "gnn-baselines", "--dataset", "nosuchdata"], "does not run on dataset"),
+    (["run", "gnn-baselines", "--seeds", "x-y"], "is not a seed list"),
+    (["run", "gnn-baselines", "--set", "lr=abc"], "expected a value of type float"),
+    (["run", "gnn-baselines", "--set", "nosuchkey=1"], "unknown setting"),
+    (["run", "gnn-baselines", "--preset", "huge"], "has no preset 'huge'"),
+    (["run", "gnn-baselines", "--set", "methods=mlp,transformer"], "methods: expected"),
+])
+def test_bad_input_is_refused_before_writing(monkeypatch, capsys, tmp_path, args, message):
+    code, out, err = invoke(monkeypatch, capsys, *args, "--out", str(tmp_path / "runs"))
+    assert code == 2
+    assert err.startswith("error: ") and message in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "runs").exists()
+
+
+def test_resume_of_a_non_run_directory(monkeypatch, capsys, tmp_path):
+    (tmp_path / "junk").mkdir()
+    code, _, err = invoke(monkeypatch, capsys, "run", "--resume", str(tmp_path / "junk"))
+    assert code == 2 and "not a run directory" in err
+    assert list((tmp_path / "junk").iterdir()) == []
+
+
+def test_list_shows_recipes_and_mirror_datasets(monkeypatch, capsys, mirror):
+    code, out, _ = invoke(monkeypatch, capsys, "list")
+    assert code == 0
+    assert "gnn-baselines" in out
+    cora = next(line for line in out.splitlines() if line.strip().startswith("cora "))
+    assert "mirror" in cora and str(mirror) in cora
+
+
+def test_missing_data_is_one_clear_message(tmp_path):
+    """No mirror, an empty cache, no network: exit code 2 and no traceback."""
+    env = {k: v for k, v in os.environ.items() if k not in {"TENFOLD_DATA", "TENFOLD_DATA_ROOT"}}
+    env.update(TENFOLD_CACHE=str(tmp_path / "cache"), TENFOLD_OFFLINE="1")
+    proc = subprocess.run(
+        [sys.executable, "-m", "tenfold", "run", "gnn-baselines", "--dataset", "cora",
+         "--out", str(tmp_path / "runs")], env=env, capture_output=True, text=True)
+    assert proc.returncode == 2, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and "dataset 'cora' not found" in lines[0]
+    assert "TENFOLD_DATA" in lines[0] and "Traceback" not in proc.stderr
