@@ -63,7 +63,9 @@ def main(argv: list[str] | None = None) -> None:
                 res = json.loads(key.read_text())
                 matrices.setdefault(key.name[:-len("-result.json")], []).append(res["matrix"])
     wall = time.perf_counter() - start
-    mean_matrix = {m: (torch.tensor(v).mean(0) * 100).tolist() for m, v in matrices.items()}
+    mean_matrix = {m: [[None if x != x else x for x in row]          # NaN (j > i) -> null
+                       for row in (torch.tensor(v).mean(0) * 100).tolist()]
+                   for m, v in matrices.items()}
     train_s = {m: [timings[str(s)][m]["train_s"] for s in seeds if m in timings[str(s)]]
                for m in summary["methods"]}
     table = {m: {k: summary["aggregate"][m][k] for k in ("ap", "af", "bwt")}

@@ -18,7 +18,8 @@ def feature_dropout(x: Tensor, p: float, training: bool) -> Tensor:
         return x
     if x.is_sparse:
         x = x.coalesce()
-        return torch.sparse_coo_tensor(x.indices(), F.dropout(x.values(), p, True), x.shape)
+        return torch.sparse_coo_tensor(x.indices(), F.dropout(x.values(), p, True), x.shape,
+                                       check_invariants=False, is_coalesced=True)
     return F.dropout(x, p, True)
 
 
