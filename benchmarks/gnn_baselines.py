@@ -1,0 +1,62 @@
+"""Benchmark: MLP / GCN / GAT test accuracy on Planetoid public splits, mean ± std over seeds.
+
+    python benchmarks/gnn_baselines.py --datasets cora citeseer --seeds 0-9 --preset paper
+
+Writes benchmarks/results/gnn_baselines.json (or --out) with the per-method mean ± std, the
+per-seed values, seconds per epoch, the command, the machine and the date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tenfold.runtime.config import parse_seeds
+from tenfold.runtime.io import write_json
+from tenfold.runtime.launch import machine_info, start_run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", nargs="+", default=["cora", "citeseer"])
+    parser.add_argument("--seeds", default="0-9")
+    parser.add_argument("--preset", default="paper")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--out", type=Path,
+                        default=Path(__file__).parent / "results" / "gnn_baselines.json")
+    args = parser.parse_args()
+    seeds = parse_seeds(args.seeds)
+    results = {}
+    with tempfile.TemporaryDirectory() as runs:
+        for dataset in args.datasets:
+            path = start_run("gnn-baselines", preset=args.preset, dataset=dataset, seeds=seeds,
+                             out=runs, device=args.device)
+            summary = json.loads((path / "summary.json").read_text())
+            timings = json.loads((path / "timings.json").read_text())
+            results[dataset] = {
+                method: {
+                    "test_acc_mean": summary["aggregate"][method]["test_acc"]["mean"],
+                    "test_acc_std": summary["aggregate"][method]["test_acc"]["std"],
+                    "test_acc_per_seed": [summary["per_seed"][str(s)][method]["test_acc"]
+                                          for s in seeds],
+                    "epoch_ms_median": sorted(t[method]["epoch_ms"] for t in timings.values())[
+                        len(timings) // 2],
+                }
+                for method in summary["methods"]
+            }
+            results[dataset]["settings"] = summary["settings"]
+    write_json(args.out, {
+        "benchmark": "gnn_baselines", "command": "python " + " ".join(sys.argv),
+        "seeds": seeds, "preset": args.preset, "results": results,
+        "machine": machine_info(), "date": time.strftime("%Y-%m-%d"),
+    })
+    print(json.dumps({d: {m: round(100 * v["test_acc_mean"], 2) for m, v in r.items()
+                          if m != "settings"} for d, r in results.items()}))
+
+
+if __name__ == "__main__":
+    main()
