@@ -3,7 +3,7 @@
 Runs the ``twp`` recipe through the runtime (same streams, initial weights and budgets for every
 method) and writes ``benchmarks/results/twp_<name>.json``: AP / AF / BWT mean ± std (in %),
 per-seed values, paired differences against fine-tune, mean accuracy matrices, wall time per
-method, the exact command, seeds, date and machine.
+method, the exact command, seeds, date and machine. Every number in the file is in %.
 
     python benchmarks/twp.py --dataset cora --backbone gcn --seeds 0 1 2 --name cora_gcn_task
     python benchmarks/twp.py --dataset computers --backbone gat --seeds 0 1 2 --device cuda \\
@@ -25,6 +25,11 @@ import torch
 from tenfold.runtime.launch import machine_info, start_run
 
 RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _percent(stats: dict) -> dict:
+    """Mean ± std of a fraction metric in % (``n`` and ``wins`` unchanged)."""
+    return {k: 100 * v if k in ("mean", "std") else v for k, v in stats.items()}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -68,13 +73,17 @@ def main(argv: list[str] | None = None) -> None:
                    for m, v in matrices.items()}
     train_s = {m: [timings[str(s)][m]["train_s"] for s in seeds if m in timings[str(s)]]
                for m in summary["methods"]}
-    table = {m: {k: summary["aggregate"][m][k] for k in ("ap", "af", "bwt")}
+    table = {m: {k: _percent(summary["aggregate"][m][k]) for k in ("ap", "af", "bwt")}
              for m in summary["methods"]}
+    paired = {m: {k: _percent(v) for k, v in row.items()}
+              for m, row in summary["paired_vs_baseline"].items()}
+    per_seed = {s: {m: {k: 100 * v for k, v in row.items()} for m, row in methods.items()}
+                for s, methods in summary["per_seed"].items()}
     result = {
         "benchmark": "twp", "name": name, "dataset": args.dataset, "backbone": args.backbone,
         "scenario": args.scenario, "seeds": seeds, "settings": summary["settings"],
-        "table_percent": table, "paired_vs_finetune": summary["paired_vs_baseline"],
-        "per_seed": summary["per_seed"], "mean_accuracy_matrix_percent": mean_matrix,
+        "table_percent": table, "paired_vs_finetune": paired,
+        "per_seed": per_seed, "mean_accuracy_matrix_percent": mean_matrix,
         "train_seconds": train_s, "wall_seconds": wall,
         "command": "python benchmarks/twp.py " + shlex.join(argv),
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -11,8 +11,10 @@ continual-learning plug-in differs:
 * ``ewc``, ``mas``, ``lwf``: classic regularisers; ``twp``: TWP; ``twp-no-topo``: TWP without its
   topology term (λ_t = 0; with β = 0 it is EWC with λ = λ_l, bit for bit).
 
-Metrics (in %): AP (mean accuracy over all tasks after the last), AF (mean forgetting, positive =
-forgetting, the paper's sign), BWT (= −AF), and the accuracy matrix (figure per seed).
+Metrics (fractions; reports show them in %): ``ap`` (mean accuracy over all tasks after the last),
+``af`` (mean forgetting, positive = forgetting, the paper's sign), ``bwt`` (= −AF),
+``max_forgetting``, ``task<j>_acc`` (final accuracy per task), and the accuracy matrix (figure per
+seed).
 """
 
 from __future__ import annotations
@@ -196,9 +198,9 @@ def run(config: TWPConfig, ctx) -> dict[str, dict[str, float]]:
     metrics = {}
     for method, res in results.items():
         final = res["matrix"][-1]
-        metrics[method] = {"ap": 100 * res["ap"], "af": 100 * res["af"],
-                           "bwt": 100 * res["bwt"], "max_forgetting": 100 * res["max_forgetting"],
-                           **{f"final_acc_task{j}": 100 * a for j, a in enumerate(final)}}
+        metrics[method] = {"ap": res["ap"], "af": res["af"], "bwt": res["bwt"],
+                           "max_forgetting": res["max_forgetting"],
+                           **{f"task{j}_acc": a for j, a in enumerate(final)}}
     return metrics
 
 
