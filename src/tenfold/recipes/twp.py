@@ -175,6 +175,8 @@ def _plot_matrices(results: dict[str, dict], path, title: str) -> None:
         ax.set_title(f"{method}\nAP {100 * results[method]['ap']:.1f}", fontsize=8)
         ax.set_xlabel("task evaluated", fontsize=7)
         ax.set_ylabel("after training task", fontsize=7)
+        ax.set_xticks(range(matrix.size(0)))
+        ax.set_yticks(range(matrix.size(0)))
         ax.tick_params(labelsize=6)
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
