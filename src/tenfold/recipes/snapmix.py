@@ -99,7 +99,7 @@ class SnapMixConfig:
 class TensorImages:
     """A dataset held as tensors, with batch augmentation done on tensors (on any device).
 
-    Training crops are ``crop`` px from images stored at ``stored`` px after zero padding by
+    Training crops are ``crop`` px taken from the stored images after zero padding by
     ``pad`` (and a horizontal flip if ``flip``); test images are centre-cropped.
     """
 
@@ -120,7 +120,8 @@ class TensorImages:
                  for k, v in vars(self).items()}
         return TensorImages(**moved)
 
-    def _float(self, x: torch.Tensor) -> torch.Tensor:
+    def to_float(self, x: torch.Tensor) -> torch.Tensor:
+        """uint8 or float images -> normalised float (per-channel train mean and std)."""
         x = x.float() / 255.0 if x.dtype == torch.uint8 else x.float()
         return (x - self.mean.view(1, -1, 1, 1)) / self.std.view(1, -1, 1, 1)
 
@@ -140,14 +141,14 @@ class TensorImages:
         if self.flip:
             flip = (torch.rand(b, generator=gen) < 0.5).to(x.device).view(-1, 1, 1, 1)
             x = torch.where(flip, x.flip(-1), x)
-        return self._float(x), self.train_y[idx.to(self.train_y.device)]
+        return self.to_float(x), self.train_y[idx.to(self.train_y.device)]
 
     def test_batches(self, batch_size: int = 256):
         size = self.test_x.shape[-1]
         off = (size - self.crop) // 2
         for start in range(0, len(self.test_y), batch_size):
             x = self.test_x[start:start + batch_size, :, off:off + self.crop, off:off + self.crop]
-            yield self._float(x), self.test_y[start:start + batch_size]
+            yield self.to_float(x), self.test_y[start:start + batch_size]
 
 
 def _decode(folder, indices, size: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -339,7 +340,7 @@ def label_fidelity(model: nn.Module, data: TensorImages, mixes: int, beta: float
         b = min(batch_size, mixes - drawn, n)
         idx = torch.randperm(n, generator=gen)[:b]
         x, y = [t[idx.to(data.test_x.device)] for t in (data.test_x, data.test_y)]
-        x = data._float(x)
+        x = data.to_float(x)
         boxes = data.test_boxes[idx]
         perm = torch.randperm(b, generator=gen)
         box_a = random_box(h, w, sample_beta(beta, gen), gen)
