@@ -69,8 +69,9 @@ def main() -> None:
     parser.add_argument("--mix-prob", type=float, default=0.5)
     parser.add_argument("--beta", type=float, default=1.0,
                         help="Beta(beta, beta) for CutMix and SnapMix boxes and MixUp")
-    parser.add_argument("--max-minutes", type=float, default=5.5,
-                        help="skip the remaining runs once this much time has passed")
+    parser.add_argument("--max-minutes", type=float, default=5.8,
+                        help="skip a run that would end after this many minutes (estimated "
+                             "from the longest run so far)")
     parser.add_argument("--tiny", action="store_true",
                         help="CPU check: 32 px, 1 epoch, 64/32 images")
     parser.add_argument("--out", type=Path, default=None)
@@ -101,8 +102,8 @@ def main() -> None:
     autocast = torch.bfloat16 if device.type == "cuda" else None
     for seed in args.seeds:
         for method in args.methods:
-            elapsed = (time.perf_counter() - start_all) / 60
-            if elapsed > args.max_minutes:
+            longest = max((r["run_s"] for r in rows), default=0.0)
+            if (time.perf_counter() - start_all + 1.1 * longest) / 60 > args.max_minutes:
                 skipped.append({"seed": seed, "method": method})
                 continue
             t = time.perf_counter()
