@@ -30,24 +30,26 @@ def downloads_allowed() -> bool:
     return os.environ.get("TENFOLD_OFFLINE", "0").lower() in {"", "0", "false", "no"}
 
 
-def copy_tree(src: Path, dst: Path) -> None:
-    """Copy ``src`` into ``dst`` (made writable), via a temporary sibling and a rename."""
+def _publish(dst: Path, fill) -> None:
+    """Build ``dst`` once: ``fill(tmp)`` writes a temporary sibling, which is then renamed, so a
+    killed copy never leaves a half-filled ``dst`` behind."""
     if dst.exists():
         return
     dst.parent.mkdir(parents=True, exist_ok=True)
     tmp = dst.with_name(f".{dst.name}.partial")
     shutil.rmtree(tmp, ignore_errors=True)
-    shutil.copytree(src, tmp, copy_function=shutil.copyfile)
+    fill(tmp)
     os.replace(tmp, dst)
+
+
+def copy_tree(src: Path, dst: Path) -> None:
+    """Copy folder ``src`` to ``dst`` (plain files, so a read-only mirror gives writable copies)."""
+    _publish(dst, lambda tmp: shutil.copytree(src, tmp, copy_function=shutil.copyfile))
 
 
 def extract_tar(archive: Path, dst: Path) -> None:
-    """Extract ``archive`` into ``dst`` once (via a temporary sibling and a rename)."""
-    if dst.exists():
-        return
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(f".{dst.name}.partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    with tarfile.open(archive) as tar:
-        tar.extractall(tmp, filter="data")
-    os.replace(tmp, dst)
+    """Extract ``archive`` into folder ``dst`` once."""
+    def fill(tmp: Path) -> None:
+        with tarfile.open(archive) as tar:
+            tar.extractall(tmp, filter="data")
+    _publish(dst, fill)
