@@ -109,6 +109,7 @@ def main() -> None:
             t = time.perf_counter()
             _, metrics, step_s = train_method(method, config, data, device, seed,
                                               autocast_dtype=autocast)
+            metrics = {k: (100.0 * v if k.endswith("_acc") else v) for k, v in metrics.items()}
             rows.append({"seed": seed, "method": method, **metrics, "step_s": step_s,
                          "run_s": time.perf_counter() - t})
             print(json.dumps(rows[-1]), flush=True)
@@ -121,7 +122,8 @@ def main() -> None:
                 "protocol": "flowers12 (720 train / 240 test), torchvision resnet18(weights=None),"
                             " images resized to 8/7 x size, random crop + flip, SGD nesterov 0.9,"
                             " cosine lr, soft-target CE, one mixing coin per batch",
-                "seeds": args.seeds, "rows": rows, "skipped": skipped,
+                "seeds": args.seeds, "accuracy_unit": "percent", "rows": rows,
+                "skipped": skipped,
                 "summary": summarise(rows, args.methods),
                 "decode_s": decode_s, "total_s": time.perf_counter() - start_all,
                 "machine": machine_info(),

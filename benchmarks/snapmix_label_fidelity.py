@@ -55,7 +55,7 @@ def main() -> None:
                 errs = label_fidelity(model, data, args.mixes, args.beta, gen,
                                       eval_mode=(mode == "eval"))
                 rows.append({"seed": seed, "cam_model": method, "cam_bn_mode": mode,
-                             "cam_model_test_acc": metrics["test_acc"], **errs,
+                             "cam_model_test_acc": 100.0 * metrics["test_acc"], **errs,
                              "ratio_vs_area_sym": errs["snapmix"] / errs["area_sym"],
                              "ratio_vs_area_asym": errs["snapmix"] / errs["area_asym"]})
                 print(json.dumps(rows[-1]), flush=True)

@@ -26,7 +26,7 @@ def test_smoke_run_writes_a_full_summary(tmp_path):
     seed = summary["per_seed"]["0"]
     for method in METHODS:
         m = seed[method]
-        assert 0.0 <= m["test_acc"] <= m["best_test_acc"] <= 100.0
+        assert 0.0 <= m["test_acc"] <= m["best_test_acc"] <= 1.0
         assert 1 <= m["best_epoch"] <= 2
     for method in ("cutmix", "asym_cutmix", "snapmix", "snapmix_noboost"):
         assert 0.0 <= seed[method]["label_err"] <= 2.0

@@ -3,7 +3,7 @@
 Every method trains the same model from the same initial weights on the same data, in the same
 order, for the same number of epochs; only the batch transform differs. Reported per method:
 ``test_acc`` (final epoch, the number we select on) and ``best_test_acc`` (max over epochs on the
-test set: the number the official code reports), in percent.
+test set: the number the official code reports), as fractions (reports show percent).
 
 On the embedded ``cluttered-digits`` set (object boxes known) the recipe also measures label
 fidelity, the mechanism the paper rests on: over random mixes of test images, the mean of
@@ -238,14 +238,14 @@ def lr_at(config: SnapMixConfig, step: int, total: int) -> float:
 
 @torch.no_grad()
 def evaluate(model: nn.Module, data: TensorImages) -> float:
-    """Test top-1 accuracy in percent."""
+    """Test top-1 accuracy (a fraction)."""
     was = model.training
     model.eval()
     correct = 0
     for x, y in data.test_batches():
         correct += int((model(x).argmax(1) == y).sum())
     model.train(was)
-    return 100.0 * correct / len(data.test_y)
+    return correct / len(data.test_y)
 
 
 def train_method(method: str, config: SnapMixConfig, data: TensorImages, device: torch.device,
