@@ -251,6 +251,9 @@ def run(config: NetGraftConfig, ctx) -> dict[str, dict[str, float]]:
         data = _validation_split(*data["train"])
     xtr, ytr = data["train"]
     xte, yte = data["test"]
+    # a fixed permutation, so that subsets of class-sorted test sets (ImageFolder) are mixed
+    order = torch.randperm(len(yte), generator=torch.Generator().manual_seed(2012_04915))
+    xte, yte = xte[order], yte[order]
     if config.test_size:
         xte, yte = xte[:config.test_size], yte[:config.test_size]
     xcurve, ycurve = xte[:config.curve_test_size], yte[:config.curve_test_size]
