@@ -10,9 +10,10 @@ Examples (CPU, one thread, as measured for the docs):
     python benchmarks/factorgcn.py --methods factorgcn gcn --num-graphs 20000 --epochs 80 --seeds 0
     python benchmarks/factorgcn.py --dataset mutag --tu-epochs 300 --seeds 0
     python benchmarks/factorgcn.py --tiny                      # seconds: checks the script only
-GPU (all methods, official scale, 5 seeds):
+GPU (all methods, official scale; one invocation per seed, so each finished seed is kept):
 
-    python benchmarks/factorgcn.py --device cuda --num-graphs 20000 --epochs 80 --seeds 0 1 2 3 4
+    for s in 0 1 2; do python benchmarks/factorgcn.py --device cuda --num-graphs 20000 \
+        --epochs 80 --seeds $s --label gpu --out $OUT/factorgcn_gpu.json; done
 """
 
 from __future__ import annotations
