@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 ARGS = ["run", "gnn-baselines", "--preset", "smoke", "--seeds", "0-1",
-        "--set", "methods=mlp,gcn", "--set", "epochs=400", "--set", "checkpoint_every=20",
+        "--set", "methods=mlp,gcn", "--set", "epochs=120", "--set", "checkpoint_every=20",
         "--device", "cpu"]
 
 
