@@ -9,7 +9,17 @@ import pytest
 import torch
 
 os.environ["TENFOLD_OFFLINE"] = "1"
-torch.set_num_threads(1)  # small tests; avoids oversubscription on shared cores
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """One intra-op thread per test: the models are small, two spinning OpenMP threads on a
+    loaded 2-core machine are an order of magnitude slower, and bit-for-bit comparisons need a
+    fixed summation order (multi-threaded CPU scatter sums round differently)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -3,18 +3,9 @@
 import json
 
 import pytest
-import torch
 
 from tenfold.errors import ConfigError
 from tenfold.runtime.launch import plan_run, start_run
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def test_twp_smoke_run(tmp_path):
