@@ -11,11 +11,12 @@ import torch
 os.environ["TENFOLD_OFFLINE"] = "1"
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="session", autouse=True)
 def _one_thread():
-    """One intra-op thread per test: the models are small, two spinning OpenMP threads on a
-    loaded 2-core machine are an order of magnitude slower, and bit-for-bit comparisons need a
-    fixed summation order (multi-threaded CPU scatter sums round differently)."""
+    """One intra-op thread for the whole session, set before any module fixture runs: the
+    models are small, two spinning OpenMP threads on a loaded 2-core machine are an order of
+    magnitude slower, and bit-for-bit comparisons need one summation order (multi-threaded CPU
+    sums round differently)."""
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     yield
