@@ -1,6 +1,5 @@
 """Continual learning on graphs: task streams, TWP and its baselines, continual metrics."""
 
-from tenfold.continual.backbones import GAT, GCN
 from tenfold.continual.metrics import (
     average_forgetting,
     average_performance,
@@ -13,6 +12,7 @@ from tenfold.continual.stream import Task, TaskBatch, TaskStream
 from tenfold.continual.topology import AttentionRecorder, pseudo_attention
 from tenfold.continual.trainer import ContinualResult, ContinualTrainer
 from tenfold.continual.twp import TWP, attention_norm
+from tenfold.graph.baselines import GAT, GCN  # the TWP paper's backbones
 
 __all__ = ["EWC", "GAT", "GCN", "MAS", "TWP", "AttentionRecorder", "ContinualPlugin",
            "ContinualResult", "ContinualTrainer", "LwF", "QuadraticPenalty", "Task", "TaskBatch",

@@ -3,9 +3,22 @@ GAT (Veličković et al. 2018), with the papers' two-layer architectures and dro
 
 from __future__ import annotations
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from torch_geometric.nn import GATConv, GCNConv
+
+
+def feature_dropout(x: Tensor, p: float, training: bool) -> Tensor:
+    """Dropout on input features that also works on sparse COO matrices (drops stored entries);
+    on dense input it is ``F.dropout`` and draws the same random numbers."""
+    if not training or p == 0:
+        return x
+    if x.is_sparse:
+        x = x.coalesce()
+        return torch.sparse_coo_tensor(x.indices(), F.dropout(x.values(), p, True), x.shape,
+                                       check_invariants=False, is_coalesced=True)
+    return F.dropout(x, p, True)
 
 
 class MLP(nn.Module):
@@ -18,6 +31,10 @@ class MLP(nn.Module):
         self.lin2 = nn.Linear(hidden_channels, out_channels)
         self.dropout = dropout
 
+    def reset_parameters(self) -> None:
+        self.lin1.reset_parameters()
+        self.lin2.reset_parameters()
+
     def forward(self, x: Tensor, edge_index: Tensor | None = None) -> Tensor:
         x = F.dropout(x, self.dropout, self.training)
         x = F.relu(self.lin1(x))
@@ -26,17 +43,23 @@ class MLP(nn.Module):
 
 
 class GCN(nn.Module):
-    """Two ``GCNConv`` layers: ``Â relu(Â X W1) W2`` with ``Â = D^-1/2 (A + I) D^-1/2``."""
+    """Two ``GCNConv`` layers: ``Â relu(Â X W1) W2`` with ``Â = D^-1/2 (A + I) D^-1/2``.
+
+    ``cached=True`` caches ``Â`` (only when the graph never changes between calls)."""
 
     def __init__(self, in_channels: int, hidden_channels: int, out_channels: int,
-                 dropout: float = 0.5):
+                 dropout: float = 0.5, cached: bool = False):
         super().__init__()
-        self.conv1 = GCNConv(in_channels, hidden_channels)
-        self.conv2 = GCNConv(hidden_channels, out_channels)
+        self.conv1 = GCNConv(in_channels, hidden_channels, cached=cached)
+        self.conv2 = GCNConv(hidden_channels, out_channels, cached=cached)
         self.dropout = dropout
 
+    def reset_parameters(self) -> None:
+        self.conv1.reset_parameters()
+        self.conv2.reset_parameters()
+
     def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:
-        x = F.dropout(x, self.dropout, self.training)
+        x = feature_dropout(x, self.dropout, self.training)
         x = F.relu(self.conv1(x, edge_index))
         x = F.dropout(x, self.dropout, self.training)
         return self.conv2(x, edge_index)
@@ -54,8 +77,12 @@ class GAT(nn.Module):
                              concat=False, dropout=dropout)
         self.dropout = dropout
 
+    def reset_parameters(self) -> None:
+        self.conv1.reset_parameters()
+        self.conv2.reset_parameters()
+
     def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:
-        x = F.dropout(x, self.dropout, self.training)
+        x = feature_dropout(x, self.dropout, self.training)
         x = F.elu(self.conv1(x, edge_index))
         x = F.dropout(x, self.dropout, self.training)
         return self.conv2(x, edge_index)

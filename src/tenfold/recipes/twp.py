@@ -138,7 +138,8 @@ def build_plugins(method: str, config: TWPConfig) -> list:
 def build_model(config: TWPConfig, in_channels: int, out_channels: int) -> torch.nn.Module:
     if config.backbone == "gcn":
         return GCN(in_channels, config.hidden, out_channels, config.dropout, cached=True)
-    return GAT(in_channels, config.gat_hidden, out_channels, config.gat_heads, config.gat_dropout)
+    return GAT(in_channels, config.gat_hidden, out_channels, heads=config.gat_heads,
+               dropout=config.gat_dropout)
 
 
 def run_method(method: str, stream: TaskStream, config: TWPConfig, ctx) -> dict:
