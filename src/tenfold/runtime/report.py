@@ -33,7 +33,7 @@ def run_section(run_dir: RunDir, out_dir: Path) -> str:
     n = len(s["seeds"])
     lines = [f"## {s['recipe']} on {s['dataset']}", "",
              f"Run `{run_dir.path}`, preset `{cfg.get('preset')}`, seeds {s['seeds']} "
-             f"(mean ± sample std over {n} seed{'s' * (n != 1)}; accuracies in %).", ""]
+             f"(mean ± sample std over {n} seed{'s' * (n != 1)}; `*_acc` columns in %).", ""]
     lines.append("| method | " + " | ".join(metrics) + " |")
     lines.append("|---" * (len(metrics) + 1) + "|")
     for method in s["methods"]:
