@@ -60,3 +60,4 @@ def test_missing_data_is_one_clear_message(tmp_path):
     lines = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
     assert len(lines) == 1 and "dataset 'cora' not found" in lines[0]
     assert "TENFOLD_DATA" in lines[0] and "Traceback" not in proc.stderr
+    assert not (tmp_path / "runs").exists()

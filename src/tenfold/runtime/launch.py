@@ -7,16 +7,19 @@ writes, and the run directory's path is broadcast from rank 0.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import platform
+import shutil
 import time
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from tenfold.errors import ConfigError
+from tenfold.data.catalog import all_datasets, locate, missing_message
+from tenfold.errors import ConfigError, DataNotFoundError, TenfoldError
 from tenfold.runtime.config import (
     build_config,
     config_from_dict,
@@ -56,7 +59,16 @@ def plan_run(recipe_name: str, preset: str = "quick", dataset: str | None = None
     check = getattr(config, "validate", None)
     if callable(check):
         check()
+    _check_data_available(config.dataset)
     return recipe, config, list(seeds if seeds is not None else preset_seeds)
+
+
+def _check_data_available(name: str) -> None:
+    """Refuse a run whose dataset is in none of the places searched, before anything is written
+    (a dataset the catalog does not know is the recipe's own business)."""
+    datasets = all_datasets()
+    if name in datasets and locate(name)[0] == "missing":
+        raise DataNotFoundError(missing_message(datasets[name], None))
 
 
 def machine_info() -> dict[str, Any]:
@@ -96,7 +108,16 @@ def start_run(recipe_name: str, preset: str = "quick", dataset: str | None = Non
         })
         path = str(run_dir.path)
     path = fabric.broadcast(path, src=0)
-    return _execute(recipe, config, seed_list, RunDir(path), fabric)
+    run_dir = RunDir(path)
+    try:
+        return _execute(recipe, config, seed_list, run_dir, fabric)
+    except TenfoldError:
+        # e.g. a download that failed: a run that finished no seed leaves nothing behind
+        if fabric.global_rank == 0 and not any(run_dir.seed_result(s) for s in seed_list):
+            shutil.rmtree(run_dir.path, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                run_dir.path.parent.rmdir()  # the recipe's folder, if this run was its first
+        raise
 
 
 def resume_run(path: str | Path, device: str = "auto") -> Path:
