@@ -42,7 +42,29 @@ class MLP(nn.Module):
         return self.lin2(x)
 
 
-class GCN(nn.Module):
+class _TwoConv(nn.Module):
+    """``conv2(dropout(act(conv1(dropout(x)))))``: the two-layer skeleton of GCN and GAT."""
+
+    conv1: nn.Module
+    conv2: nn.Module
+    dropout: float
+
+    @staticmethod
+    def act(x: Tensor) -> Tensor:
+        return F.relu(x)
+
+    def reset_parameters(self) -> None:
+        self.conv1.reset_parameters()
+        self.conv2.reset_parameters()
+
+    def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:
+        x = feature_dropout(x, self.dropout, self.training)
+        x = self.act(self.conv1(x, edge_index))
+        x = F.dropout(x, self.dropout, self.training)
+        return self.conv2(x, edge_index)
+
+
+class GCN(_TwoConv):
     """Two ``GCNConv`` layers: ``Â relu(Â X W1) W2`` with ``Â = D^-1/2 (A + I) D^-1/2``.
 
     ``cached=True`` caches ``Â`` (only when the graph never changes between calls)."""
@@ -54,18 +76,8 @@ class GCN(nn.Module):
         self.conv2 = GCNConv(hidden_channels, out_channels, cached=cached)
         self.dropout = dropout
 
-    def reset_parameters(self) -> None:
-        self.conv1.reset_parameters()
-        self.conv2.reset_parameters()
 
-    def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:
-        x = feature_dropout(x, self.dropout, self.training)
-        x = F.relu(self.conv1(x, edge_index))
-        x = F.dropout(x, self.dropout, self.training)
-        return self.conv2(x, edge_index)
-
-
-class GAT(nn.Module):
+class GAT(_TwoConv):
     """Two ``GATConv`` layers: ``heads`` concatenated ELU heads, then ``out_heads`` averaged
     output heads; dropout on every layer's input and on the attention coefficients."""
 
@@ -77,12 +89,6 @@ class GAT(nn.Module):
                              concat=False, dropout=dropout)
         self.dropout = dropout
 
-    def reset_parameters(self) -> None:
-        self.conv1.reset_parameters()
-        self.conv2.reset_parameters()
-
-    def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:
-        x = feature_dropout(x, self.dropout, self.training)
-        x = F.elu(self.conv1(x, edge_index))
-        x = F.dropout(x, self.dropout, self.training)
-        return self.conv2(x, edge_index)
+    @staticmethod
+    def act(x: Tensor) -> Tensor:
+        return F.elu(x)
