@@ -70,7 +70,7 @@ class ContinualPlugin:
 class _WeightPreserving(ContinualPlugin):
     """Shared machinery: importances -> :class:`QuadraticPenalty`, computed in eval mode."""
 
-    def __init__(self, lambda_: float, merge: bool = True):
+    def __init__(self, lambda_: float = 1e4, merge: bool = True):
         if lambda_ < 0:
             raise ValueError(f"lambda must be >= 0, got {lambda_}")
         self.lambda_ = float(lambda_)
@@ -112,9 +112,6 @@ class EWC(_WeightPreserving):
         merge: merge the per-task penalties into O(|θ|) tensors.
     """
 
-    def __init__(self, lambda_: float = 1e4, merge: bool = True):
-        super().__init__(lambda_, merge)
-
     def importance(self, model, batch):
         params = trainable_parameters(model)
         out = model(batch.x, batch.edge_index)
@@ -129,9 +126,6 @@ class MAS(_WeightPreserving):
         lambda_: penalty strength (the official TWP baselines use 1e4).
         merge: merge the per-task penalties into O(|θ|) tensors.
     """
-
-    def __init__(self, lambda_: float = 1e4, merge: bool = True):
-        super().__init__(lambda_, merge)
 
     def importance(self, model, batch):
         params = trainable_parameters(model)
