@@ -2,9 +2,10 @@
 
 Runs the ``spagan`` recipe (``paper`` preset: official schedule, validation-loss early stopping
 with patience 50 after a 500-epoch warm-up per phase) once per (dataset, seed), optionally in
-several processes, and appends one entry per dataset (command, settings, per-seed metrics,
-mean ± std, paired differences against GAT, timings, machine, date) to
-``benchmarks/results/spagan_reproduce.json`` under ``<dataset>[-<label>]``.
+several processes. Each invocation adds one entry per dataset to
+``benchmarks/results/spagan_reproduce.json`` under ``<dataset>[-<label>]`` (command, settings,
+per-seed metrics, mean ± std, paired differences against GAT, timings, machine, date), rewritten
+after every finished seed so that a long run that is stopped keeps what it measured.
 
 Examples:
 
@@ -52,6 +53,31 @@ def one_seed(dataset: str, seed: int, overrides: list[str], device: str, threads
     return seed, summary["per_seed"][str(seed)], timings.get(str(seed), {})
 
 
+def _one_seed_star(job: tuple) -> tuple[int, dict, dict]:
+    return one_seed(*job)
+
+
+def _entry(recipe, config, done: dict[int, tuple[dict, dict]], args, command: str,
+           wall_s: float) -> dict:
+    """The result entry for the seeds finished so far (``seeds`` says which)."""
+    summary = summarize(recipe, config, {s: {"metrics": m} for s, (m, _) in done.items()})
+    return {
+        "command": command,
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "wall_s": round(wall_s, 1),
+        "machine": machine_info(),
+        "device": args.device,
+        "workers": args.workers,
+        "seeds_requested": args.seeds,
+        "seeds": summary["seeds"],
+        "settings": summary["settings"],
+        "aggregate": summary["aggregate"],
+        "per_seed": summary["per_seed"],
+        "paired_vs_baseline": summary["paired_vs_baseline"],
+        "timings": {str(s): t for s, (_, t) in sorted(done.items())},
+    }
+
+
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--datasets", nargs="+", default=["cora", "citeseer"])
@@ -81,36 +107,22 @@ def main(argv: list[str] | None = None) -> dict:
     for dataset in args.datasets:
         recipe, config, _ = plan_run("spagan", "paper", dataset, args.seeds, overrides)
         node_classification_graph(dataset)      # fill the cache once, before any worker
+        key = dataset + ("-tiny" if args.tiny else "") + (f"-{args.label}" if args.label else "")
         start = time.time()
         jobs = [(dataset, s, overrides, args.device, args.threads) for s in args.seeds]
-        if args.workers > 1:
-            with mp.get_context("spawn").Pool(min(args.workers, len(jobs))) as pool:
-                done = pool.starmap(one_seed, jobs)
-        else:
-            done = [one_seed(*job) for job in jobs]
-        per_seed = {s: {"metrics": metrics} for s, metrics, _ in done}
-        summary = summarize(recipe, config, per_seed)
-        entry = {
-            "command": command,
-            "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "wall_s": round(time.time() - start, 1),
-            "machine": machine_info(),
-            "device": args.device,
-            "workers": args.workers,
-            "seeds": summary["seeds"],
-            "settings": summary["settings"],
-            "aggregate": summary["aggregate"],
-            "per_seed": summary["per_seed"],
-            "paired_vs_baseline": summary["paired_vs_baseline"],
-            "timings": {str(s): t for s, _, t in done},
-        }
-        key = dataset + ("-tiny" if args.tiny else "") + (f"-{args.label}" if args.label else "")
-        results.setdefault(key, []).append(entry)
-        write_json(args.out, results)
+        results.setdefault(key, []).append({})
+        done: dict[int, tuple[dict, dict]] = {}
+        with mp.get_context("spawn").Pool(min(args.workers, len(jobs))) as pool:
+            for seed, metrics, timing in pool.imap_unordered(_one_seed_star, jobs):
+                done[seed] = (metrics, timing)
+                entry = _entry(recipe, config, done, args, command, time.time() - start)
+                results[key][-1] = entry         # rewritten after every seed: partial runs count
+                write_json(args.out, results)
+                print(f"{key}: seed {seed} done ({len(done)}/{len(jobs)})", flush=True)
         entries[key] = entry
-        agg, paired = summary["aggregate"], summary["paired_vs_baseline"]
+        agg, paired = entry["aggregate"], entry["paired_vs_baseline"]
         print(f"{key}: {len(args.seeds)} seeds, {entry['wall_s']} s")
-        for m in summary["methods"]:
+        for m in agg:
             acc = agg[m]["test_acc"]
             line = f"  {m:12s} {100 * acc['mean']:.2f} ± {100 * acc['std']:.2f}"
             if m in paired:
