@@ -25,6 +25,7 @@ def invoke(monkeypatch, capsys, *args):
     (["run", "gnn-baselines", "--set", "nosuchkey=1"], "unknown setting"),
     (["run", "gnn-baselines", "--preset", "huge"], "has no preset 'huge'"),
     (["run", "gnn-baselines", "--set", "methods=mlp,transformer"], "methods: expected"),
+    (["run", "gnn-baselines", "--threads", "0"], "--threads must be a positive integer"),
 ])
 def test_bad_input_is_refused_before_writing(monkeypatch, capsys, tmp_path, args, message):
     code, out, err = invoke(monkeypatch, capsys, *args, "--out", str(tmp_path / "runs"))
@@ -32,6 +33,17 @@ def test_bad_input_is_refused_before_writing(monkeypatch, capsys, tmp_path, args
     assert err.startswith("error: ") and message in err
     assert "Traceback" not in err
     assert not (tmp_path / "runs").exists()
+
+
+def test_threads_option_sets_torch_threads(monkeypatch, capsys, tmp_path):
+    import torch
+
+    calls = []
+    monkeypatch.setattr(torch, "set_num_threads", calls.append)
+    code, out, _ = invoke(monkeypatch, capsys, "run", "gnn-baselines", "--preset", "smoke",
+                          "--threads", "3", "--out", str(tmp_path / "runs"))
+    assert code in (0, None) and "run directory" in out
+    assert calls == [3]
 
 
 def test_resume_of_a_non_run_directory(monkeypatch, capsys, tmp_path):

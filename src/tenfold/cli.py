@@ -52,6 +52,17 @@ def list_cmd() -> None:
     list_datasets(indent="  ")
 
 
+def _set_threads(threads: int | None) -> None:
+    """``--threads N``: torch intra-op CPU threads (one per process is fastest on a busy box)."""
+    if threads is None:
+        return
+    if threads < 1:
+        raise ConfigError(f"--threads must be a positive integer, got {threads}")
+    import torch
+
+    torch.set_num_threads(threads)
+
+
 @app.command()
 def run(
     recipe: str = typer.Argument(None, help="Recipe (see `tenfold list`); omit with --resume."),
@@ -63,6 +74,7 @@ def run(
     out: Path = typer.Option(Path("runs"), help="Folder that receives runs/<recipe>/<time>/."),
     resume: Path = typer.Option(None, help="Continue this killed run directory."),
     data_root: Path = typer.Option(None, help="Look for data here before the mirror and cache."),
+    threads: int = typer.Option(None, help="CPU threads for torch (default: torch's own choice)."),
 ) -> None:
     """Run a recipe over seeds into a new run directory (or continue one with --resume)."""
     from tenfold.runtime.config import parse_seeds
@@ -70,6 +82,7 @@ def run(
     from tenfold.runtime.report import summary_line
     from tenfold.runtime.rundir import RunDir
 
+    _set_threads(threads)
     if data_root is not None:
         os.environ["TENFOLD_DATA_ROOT"] = str(data_root)
     if resume is not None:
@@ -105,11 +118,14 @@ def reproduce(
     only: str = typer.Option(None, help="Comma list of recipes to run (default: all)."),
     device: str = typer.Option("auto", help="cpu, cuda or auto."),
     out: Path = typer.Option(Path("runs"), help="Folder for the runs and the report."),
+    threads: int = typer.Option(None, help="CPU threads for torch (default: torch's own choice)."),
 ) -> None:
     """Run every recipe on its embedded default dataset, then write one report."""
     from tenfold.runtime.launch import plan_run, start_run
     from tenfold.runtime.registry import all_recipes
     from tenfold.runtime.report import write_report
+
+    _set_threads(threads)
 
     names = list(all_recipes())
     if only:
