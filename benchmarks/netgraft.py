@@ -8,8 +8,8 @@ Examples::
     python benchmarks/netgraft.py --dataset cifar10 --preset paper --seeds 0-2 --device cuda
     python benchmarks/netgraft.py --dataset cifar10 --preset paper --tiny   # CPU check of the path
 
-The numbers come from ``tenfold.runtime.launch.start_run`` (the ``netgraft`` recipe); this script
-only runs it and collects the table.
+The numbers come from ``tenfold.runtime.launch.start_run`` (the ``netgraft`` recipe), one seed at
+a time; the results file is rewritten after every finished seed.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from pathlib import Path
 import torch
 
 from tenfold.runtime.config import parse_seeds
-from tenfold.runtime.launch import machine_info, start_run
+from tenfold.runtime.launch import machine_info, plan_run, start_run
+from tenfold.runtime.summary import summarize
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TINY = ["teacher_steps=20", "block_steps=3", "net_steps=3", "test_size=200",
@@ -41,17 +42,29 @@ def table(summary: dict) -> dict:
 
 
 def run(dataset: str, preset: str, seeds: list[int] | None, sets: list[str], device: str,
-        out: Path) -> dict:
+        out: Path, write) -> dict:
+    """Run the recipe one seed at a time (each in its own run directory) and call
+    ``write(result)`` after every finished seed, so a stopped run keeps its numbers."""
+    recipe, config, seed_list = plan_run("netgraft", preset, dataset, seeds, sets)
     start = time.time()
-    path = start_run("netgraft", preset=preset, dataset=dataset, seeds=seeds, overrides=sets,
-                     out=out, device=device)
-    summary = json.loads((path / "summary.json").read_text())
-    timings = json.loads((path / "timings.json").read_text())
-    return {"dataset": dataset, "preset": preset, "settings": summary["settings"],
-            "seeds": summary["seeds"], "table": table(summary),
-            "aggregate": summary["aggregate"], "paired_vs_kd_kl": summary["paired_vs_baseline"],
-            "per_seed": summary["per_seed"], "timings_s": timings,
-            "wall_s": round(time.time() - start, 1), "run_dir": str(path)}
+    per_seed, run_dirs, result = {}, {}, {}
+    for seed in seed_list:
+        path = start_run("netgraft", preset=preset, dataset=dataset, seeds=[seed], overrides=sets,
+                         out=out, device=device)
+        summary = json.loads((path / "summary.json").read_text())
+        timings = json.loads((path / "timings.json").read_text())
+        per_seed[seed] = {"metrics": summary["per_seed"][str(seed)], "timings": timings[str(seed)]}
+        run_dirs[seed] = str(path)
+        summary = summarize(recipe, config, per_seed)
+        result = {"dataset": dataset, "preset": preset, "settings": summary["settings"],
+                  "seeds": summary["seeds"], "seeds_planned": seed_list,
+                  "table": table(summary), "aggregate": summary["aggregate"],
+                  "paired_vs_kd_kl": summary["paired_vs_baseline"],
+                  "per_seed": summary["per_seed"],
+                  "timings_s": {str(s): r["timings"] for s, r in per_seed.items()},
+                  "wall_s": round(time.time() - start, 1), "run_dirs": run_dirs}
+        write(result)
+    return result
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -70,19 +83,24 @@ def main(argv: list[str] | None = None) -> None:
     sets = list(args.sets) + (TINY if args.tiny else [])
     seeds = parse_seeds(args.seeds) if args.seeds else ([0] if args.tiny else None)
     out = Path(args.runs) if args.runs else Path(tempfile.mkdtemp(prefix="netgraft-bench-"))
-    result = run(args.dataset, args.preset, seeds, sets, args.device, out)
-    result.update({
-        "benchmark": "netgraft", "paper": "arXiv 2012.04915",
-        "command": "python " + " ".join([sys.argv[0], *(sys.argv[1:] if argv is None else argv)]),
-        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": machine_info(),
-        "tiny": args.tiny,
-    })
     name = args.name or f"netgraft_{args.dataset}" + ("_tiny" if args.tiny else "")
     RESULTS.mkdir(parents=True, exist_ok=True)
     target = RESULTS / f"{name}.json"
-    tmp = target.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(result, indent=1, sort_keys=True))
-    tmp.replace(target)
+    command = "python " + " ".join([sys.argv[0], *(sys.argv[1:] if argv is None else argv)])
+
+    def write(result: dict) -> None:
+        result.update({
+            "benchmark": "netgraft", "paper": "arXiv 2012.04915", "command": command,
+            "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "machine": machine_info(), "tiny": args.tiny,
+        })
+        tmp = target.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(result, indent=1, sort_keys=True))
+        tmp.replace(target)
+        print(f"seeds {result['seeds']} done ({result['wall_s']:.0f} s), wrote {target}",
+              flush=True)
+
+    result = run(args.dataset, args.preset, seeds, sets, args.device, out, write)
     for method, metrics in result["table"].items():
         print(method, {k: v for k, v in metrics.items() if k.startswith("test_acc")})
     print("wrote", target)

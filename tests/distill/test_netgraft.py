@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 
 import pytest
 import torch
@@ -232,6 +233,20 @@ def test_validation_selection_uses_agreement_not_labels():
     assert len(last) == 3 and all("val_agreement" in h for h in last)
 
 
+def test_cosine_schedule_anneals_every_stage_from_its_own_rate():
+    g = _graft()
+    g.fit(_data(), block_steps=4, net_steps=5, lr_block=[1e-3, 2e-3, 4e-3], lr_net=3e-4,
+          batch_size=8, eval_every=1, lr_schedule="cosine")
+    for stage, index, lr0, steps in (("block", 1, 1e-3, 4), ("block", 3, 4e-3, 4),
+                                     ("net", 2, 3e-4, 5), ("net", 3, 3e-4, 5)):
+        used = [h["lr"] for h in g.history if h["stage"] == stage and h["index"] == index]
+        expected = [lr0 * (1 + math.cos(math.pi * s / steps)) / 2 for s in range(steps)]
+        assert used == pytest.approx(expected, rel=1e-9, abs=1e-15)
+    constant = _graft()
+    constant.fit(_data(), block_steps=2, net_steps=2, lr_net=3e-4, batch_size=8, eval_every=1)
+    assert [h["lr"] for h in constant.history if h["stage"] == "net"] == [3e-4] * 4
+
+
 def test_bad_configurations_are_clear_errors():
     with pytest.raises(ValueError, match="contiguous"):
         _graft(graft=(1, 3))
@@ -244,3 +259,5 @@ def test_bad_configurations_are_clear_errors():
     g = _graft()
     with pytest.raises(ValueError, match="block_steps needs 3"):
         g.fit(_data(), block_steps=[1, 1], net_steps=1)
+    with pytest.raises(ValueError, match="lr_schedule must be one of"):
+        g.fit(_data(), block_steps=1, net_steps=1, lr_schedule="step")

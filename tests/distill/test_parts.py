@@ -21,6 +21,7 @@ from tenfold.distill import (
     train_supervised,
     vgg_blocks,
 )
+from tenfold.distill.schedules import make_schedulers
 
 
 class _Net(nn.Module):
@@ -130,3 +131,37 @@ def test_train_supervised_learns_a_separable_problem():
     hist = train_supervised(model, x, y, steps=60, lr=1e-2, batch_size=16, generator=gen,
                             evaluate=lambda m: {"acc": float((m(x).argmax(1) == y).float().mean())})
     assert hist[-1]["acc"] == 1.0
+
+
+def test_make_schedulers_cosine_rates_and_unknown_schedule():
+    opt = torch.optim.Adam([nn.Parameter(torch.zeros(1))], lr=2e-3)
+    scheds = make_schedulers([opt], 4, "cosine")
+    rates = []
+    for _ in range(4):
+        rates.append(opt.param_groups[0]["lr"])
+        opt.step()
+        for s in scheds:
+            s.step()
+    assert rates == pytest.approx([2e-3 * (1 + math.cos(math.pi * s / 4)) / 2 for s in range(4)])
+    assert make_schedulers([opt], 4, "constant") == []
+    with pytest.raises(ValueError, match="lr_schedule must be one of"):
+        make_schedulers([opt], 4, "linear")
+
+
+def test_distill_cosine_schedule_first_step_at_full_rate_then_annealed():
+    x = torch.rand(16, 1, 8, 8, generator=torch.Generator().manual_seed(3))
+
+    def run(steps, schedule):
+        torch.manual_seed(0)
+        teacher = vgg_blocks(1, (4,), 3, 5, convs_per_block=1).eval()
+        student = vgg_blocks(1, (3,), 3, 4, convs_per_block=1)
+        distill(teacher, student, x, steps=steps, lr=1e-2, batch_size=8,
+                generator=torch.Generator().manual_seed(1), lr_schedule=schedule)
+        return student.state_dict()
+
+    one_cos, one_const = run(1, "cosine"), run(1, "constant")
+    assert all(torch.equal(one_cos[k], one_const[k]) for k in one_cos)
+    three_cos, three_const = run(3, "cosine"), run(3, "constant")
+    assert any(not torch.equal(three_cos[k], three_const[k]) for k in three_cos)
+    with pytest.raises(ValueError, match="lr_schedule"):
+        run(1, "exponential")

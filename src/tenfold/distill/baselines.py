@@ -21,6 +21,7 @@ from tenfold.distill._batches import image_batches
 from tenfold.distill.graft import FrozenBlock
 from tenfold.distill.losses import get_loss, kd_kl
 from tenfold.distill.partition import BlockPartition
+from tenfold.distill.schedules import check_schedule, make_schedulers
 
 
 def shared_prefix_student(teacher: BlockPartition | Sequence[nn.Module],
@@ -43,12 +44,15 @@ def distill(teacher: nn.Module, student: nn.Module, data, steps: int,
             lr: float = 1e-3, batch_size: int = 64, augment=None,
             generator: torch.Generator | None = None, device: torch.device | str = "cpu",
             evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
-            eval_every: int = 0, tau: float = 4.0) -> list[dict[str, float]]:
+            eval_every: int = 0, tau: float = 4.0,
+            lr_schedule: str = "constant") -> list[dict[str, float]]:
     """Train ``student`` to match the frozen ``teacher``'s logits on ``data`` for ``steps`` Adam
     steps (labels in ``data`` are ignored). Returns the history of ``evaluate`` calls.
 
     ``loss="kl"`` uses ``τ² KL`` with temperature ``tau``; ``"normalized_mse"`` NetGraft's loss.
+    ``lr_schedule``: ``"constant"`` or ``"cosine"`` (:mod:`tenfold.distill.schedules`).
     """
+    check_schedule(lr_schedule)
     if loss == "kl":
         def loss_fn(s, t):
             return kd_kl(s, t, tau)
@@ -58,6 +62,7 @@ def distill(teacher: nn.Module, student: nn.Module, data, steps: int,
     student.to(device).train()
     params = [p for p in student.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=lr)
+    scheds = make_schedulers([opt], steps, lr_schedule)
     batches = image_batches(data, batch_size, generator, augment, device)
     history = []
     for step in range(1, steps + 1):
@@ -68,6 +73,8 @@ def distill(teacher: nn.Module, student: nn.Module, data, steps: int,
         opt.zero_grad(set_to_none=True)
         value.backward()
         opt.step()
+        for sched in scheds:
+            sched.step()
         if (eval_every and step % eval_every == 0) or step == steps:
             record = {"step": step, "loss": float(value.detach())}
             if evaluate is not None:
@@ -89,15 +96,14 @@ def train_supervised(model: nn.Module, images: torch.Tensor, labels: torch.Tenso
 
     ``lr_schedule="cosine"`` anneals the learning rate to 0 over ``steps``.
     """
+    check_schedule(lr_schedule)
     if images.dim() != 4 or labels.shape != (images.shape[0],):
         raise ValueError(f"expected images (N, C, H, W) and labels (N,), got {tuple(images.shape)} "
                          f"and {tuple(labels.shape)}")
     model.to(device).train()
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
-    sched = None
-    if lr_schedule == "cosine":
-        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
+    scheds = make_schedulers([opt], steps, lr_schedule)
     batches = _index_batches(len(images), batch_size, generator)
     history = []
     for step in range(1, steps + 1):
@@ -110,7 +116,7 @@ def train_supervised(model: nn.Module, images: torch.Tensor, labels: torch.Tenso
         opt.zero_grad(set_to_none=True)
         value.backward()
         opt.step()
-        if sched is not None:
+        for sched in scheds:
             sched.step()
         if (eval_every and step % eval_every == 0) or step == steps:
             record = {"step": step, "loss": float(value.detach())}

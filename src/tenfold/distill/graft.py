@@ -19,6 +19,9 @@ grafted block, no ``A^{s→t}`` at the head).
   ``G_k = t_L ∘ … ∘ t_{f+k} ∘ w_{f+k-1} ∘ … ∘ w_f ∘ t_{f-1} ∘ … ∘ t_1``, with a fresh Adam
   optimiser; ``G_n`` contains no teacher block after the shared prefix.
 
+Each stage's rates are constant (the paper) or, optionally, annealed over the stage by a cosine
+(:mod:`tenfold.distill.schedules`).
+
 The loss is :func:`~tenfold.distill.normalized_mse` between the hybrid's and the teacher's
 logits. Labels are never read. :meth:`NetGraft.export` returns the plain student, with each
 adapter pair ``A^{t→s}_l ∘ A^{s→t}_l`` merged exactly into one layer.
@@ -38,6 +41,7 @@ from tenfold.distill._batches import image_batches
 from tenfold.distill.adapters import adapter_for_shape, merge_affine
 from tenfold.distill.losses import get_loss
 from tenfold.distill.partition import BlockPartition
+from tenfold.distill.schedules import check_schedule, make_schedulers
 
 log = logging.getLogger(__name__)
 
@@ -211,8 +215,9 @@ class NetGraft:
     # -- training ------------------------------------------------------------------------------
     def _train(self, hybrid: Hybrid, optimizers: list[torch.optim.Optimizer], steps: int,
                batches, stage: str, index: int, evaluate, eval_every: int,
-               stage_evaluate=None, select_on=None) -> None:
+               stage_evaluate=None, select_on=None, lr_schedule: str = "constant") -> None:
         hybrid.train()
+        scheds = make_schedulers(optimizers, steps, lr_schedule)
         best_score, best_state = None, None
         for step in range(1, steps + 1):
             x = next(batches)
@@ -224,9 +229,12 @@ class NetGraft:
             loss.backward()
             for opt in optimizers:
                 opt.step()
+            lr_used = optimizers[0].param_groups[0]["lr"]
+            for sched in scheds:
+                sched.step()
             self.steps_taken += 1
             record = {"stage": stage, "index": index, "step": step, "total_step": self.steps_taken,
-                      "loss": float(loss.detach())}
+                      "loss": float(loss.detach()), "lr": lr_used}
             last = step == steps
             if (eval_every and step % eval_every == 0) or last:
                 hybrid.eval()
@@ -254,7 +262,8 @@ class NetGraft:
             augment: Callable[..., torch.Tensor] | None = None,
             evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
             eval_every: int = 0, val_data: torch.Tensor | None = None,
-            stage_evaluate: Callable[[nn.Module], dict[str, float]] | None = None) -> NetGraft:
+            stage_evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
+            lr_schedule: str = "constant") -> NetGraft:
         """Run stage 1 then stage 2.
 
         Args:
@@ -275,7 +284,10 @@ class NetGraft:
             val_data: held-out *unlabelled* images; if given, the last stage-2 step keeps the
                 weights with the highest argmax agreement with the teacher on them. Otherwise the
                 last step is kept. The test set must never be passed here.
+            lr_schedule: ``"constant"`` (the paper) or ``"cosine"``: every stage anneals its
+                rates from the given values towards 0 over its own steps.
         """
+        check_schedule(lr_schedule)
         n = len(self.graft)
         block_steps = _per_block(block_steps, n, "block_steps")
         net_steps = _per_block(net_steps, max(n - 1, 0), "net_steps")
@@ -293,14 +305,15 @@ class NetGraft:
                 opts.append(torch.optim.Adam(adapter_params, lr=lr_adapter[i]))
             log.info("block grafting: block %d for %d steps", b, block_steps[i])
             self._train(hybrid, opts, int(block_steps[i]), batches, "block", b, evaluate,
-                        eval_every, stage_evaluate)
+                        eval_every, stage_evaluate, lr_schedule=lr_schedule)
 
         for k in range(2, n + 1):
             hybrid = self.net_hybrid(k)
             opt = torch.optim.Adam(hybrid.parameters(), lr=lr_net)
             log.info("net grafting: first %d blocks for %d steps", k, net_steps[k - 2])
             self._train(hybrid, [opt], int(net_steps[k - 2]), batches, "net", k, evaluate,
-                        eval_every, stage_evaluate, select_on=val_data if k == n else None)
+                        eval_every, stage_evaluate, select_on=val_data if k == n else None,
+                        lr_schedule=lr_schedule)
         return self
 
     # -- export --------------------------------------------------------------------------------

@@ -58,6 +58,7 @@ from tenfold.distill import (
     train_supervised,
     vgg_blocks,
 )
+from tenfold.distill.schedules import SCHEDULES
 from tenfold.errors import ConfigError
 from tenfold.runtime.registry import Recipe, register_recipe
 from tenfold.runtime.seeding import seed_everything
@@ -107,6 +108,7 @@ class NetGraftConfig:
     lr_net: float = 1e-3
     kd_lr: float = 3e-3              # best for kd_kl (and kd_nmse) in the same sweep
     tau: float = 4.0
+    lr_schedule: str = "constant"    # or "cosine", per stage; the same for every student method
     batch_size: int = 64             # capped at the few-shot set size
     eval_every: int = 100            # accuracy-vs-steps curves (0 = stage ends only)
     curve_test_size: int = 1000
@@ -124,6 +126,8 @@ class NetGraftConfig:
         for name in ("block_steps", "net_steps", "batch_size"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.lr_schedule not in SCHEDULES:
+            raise ConfigError(f"lr_schedule must be one of {SCHEDULES}, got {self.lr_schedule!r}")
         if self.eval_split not in ("test", "val"):
             raise ConfigError(f"eval_split must be 'test' or 'val', got {self.eval_split!r}")
         if self.teacher_widths and self.student_widths \
@@ -298,7 +302,8 @@ def run(config: NetGraftConfig, ctx) -> dict[str, dict[str, float]]:
                             lr_block=config.lr_block, lr_adapter=config.lr_adapter,
                             lr_net=config.lr_net, batch_size=batch, augment=augment,
                             evaluate=curve_eval, eval_every=config.eval_every,
-                            stage_evaluate=lambda m: {"acc": accuracy(m, xte, yte, device=device)})
+                            stage_evaluate=lambda m: {"acc": accuracy(m, xte, yte, device=device)},
+                            lr_schedule=config.lr_schedule)
             for rec in grafter.history:
                 if "stage_acc" in rec:
                     kind = "block" if rec["stage"] == "block" else "net"
@@ -326,7 +331,7 @@ def run(config: NetGraftConfig, ctx) -> dict[str, dict[str, float]]:
                                batch_size=batch, augment=augment,
                                generator=ctx.generator(100 + n), device=device,
                                evaluate=curve_eval, eval_every=config.eval_every,
-                               tau=config.tau)
+                               tau=config.tau, lr_schedule=config.lr_schedule)
             results[method][f"test_acc_{tag}"] = 100 * accuracy(model, xte, yte, device=device)
             results[method]["params"] = float(count_parameters(model))
             log_history(method, tag, hist)
@@ -338,8 +343,8 @@ def run(config: NetGraftConfig, ctx) -> dict[str, dict[str, float]]:
                 hist = train_supervised(model, x_few, y_few, steps=budget, lr=config.kd_lr,
                                         batch_size=batch, augment=augment,
                                         generator=ctx.generator(100 + n), device=device,
-                                        evaluate=curve_eval,
-                                        eval_every=config.eval_every)
+                                        evaluate=curve_eval, eval_every=config.eval_every,
+                                        lr_schedule=config.lr_schedule)
             results["ce_labels"][f"test_acc_{tag}"] = 100 * accuracy(model, xte, yte,
                                                                     device=device)
             results["ce_labels"]["params"] = float(count_parameters(model))
