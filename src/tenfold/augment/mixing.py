@@ -8,6 +8,10 @@ torchvision and timm pair by rolling/flipping the batch) and never modifies its 
 Randomness comes from the ``generator`` given at construction (a CPU ``torch.Generator``).
 After each call ``last_info`` (a :class:`MixInfo`) says what was done.
 
+No transform synchronises the host with an accelerator: the random draws (coin, permutation,
+lambdas, boxes) are made on the host from the CPU generator, the permutation goes to the device
+with a non-blocking copy, and everything computed from the batch stays on the batch's device.
+
 Baselines of SnapMix (arXiv 2012.04846):
 
 * :class:`MixUp` (Zhang et al., arXiv 1710.09412): ``x~ = lam x_a + (1 - lam) x_b``,
@@ -32,10 +36,11 @@ from tenfold.augment.boxes import Box, box_area, random_box, sample_beta
 
 @dataclass
 class MixInfo:
-    """What one call of a mixing transform did (all tensors on CPU).
+    """What one call of a mixing transform did.
 
-    ``weight_a``/``weight_b`` are the per-image label weights of ``y`` and ``y[perm]``; the soft
-    target of image ``i`` is ``weight_a[i] e_{y_i} + weight_b[i] e_{y_{perm_i}}``.
+    ``weight_a``/``weight_b`` are the per-image label weights of ``y`` and ``y[perm]`` (on the
+    batch's device); the soft target of image ``i`` is
+    ``weight_a[i] e_{y_i} + weight_b[i] e_{y_{perm_i}}``. ``perm`` is on the CPU, as drawn.
     """
 
     mixed: bool
@@ -59,9 +64,17 @@ def check_batch(x: torch.Tensor, y: torch.Tensor, num_classes: int | None = None
                          f"{tuple(y.shape)} {y.dtype}")
     if x.shape[0] == 0:
         raise ValueError("the batch is empty")
-    if num_classes is not None and (int(y.min()) < 0 or int(y.max()) >= num_classes):
+    # The label range is checked on the host only: reading it from an accelerator would
+    # synchronise; there F.one_hot's device-side assert catches bad labels instead.
+    if num_classes is not None and y.device.type == "cpu" and (
+            int(y.min()) < 0 or int(y.max()) >= num_classes):
         raise ValueError(f"labels must lie in [0, {num_classes}), got range "
                          f"[{int(y.min())}, {int(y.max())}]")
+
+
+def to_device(index: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """``index`` (drawn on the host) on ``device`` without a blocking host-to-device copy."""
+    return index.to(device, non_blocking=True)
 
 
 def pair_targets(y_a: torch.Tensor, y_b: torch.Tensor, weight_a: torch.Tensor,
@@ -89,6 +102,14 @@ def paste(x: torch.Tensor, source: torch.Tensor, box_a: Box, box_b: Box) -> torc
     return out
 
 
+def _area_info(mixed: bool, perm: torch.Tensor, frac: float, x: torch.Tensor, lam: float,
+               box_a: Box, box_b: Box) -> MixInfo:
+    """CutMix-style record: weights ``1 - frac`` and ``frac`` for every image, on x's device."""
+    b, dev = x.shape[0], x.device
+    return MixInfo(mixed, perm, torch.full((b,), 1.0 - frac, device=dev),
+                   torch.full((b,), frac, device=dev), lam_a=lam, box_a=box_a, box_b=box_b)
+
+
 class _BatchMix:
     """Shared plumbing: argument checks, the per-batch coin, the pairing permutation."""
 
@@ -114,13 +135,14 @@ class _BatchMix:
 
     def _identity(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         b = x.shape[0]
-        self.last_info = MixInfo(False, torch.arange(b), torch.ones(b), torch.zeros(b))
+        self.last_info = MixInfo(False, torch.arange(b), torch.ones(b, device=x.device),
+                                 torch.zeros(b, device=x.device))
         return x, F.one_hot(y, self.num_classes).float()
 
     def _finish(self, x_mix: torch.Tensor, y: torch.Tensor, info: MixInfo
                 ) -> tuple[torch.Tensor, torch.Tensor]:
         self.last_info = info
-        perm = info.perm.to(y.device)
+        perm = to_device(info.perm, y.device)
         return x_mix, pair_targets(y, y[perm], info.weight_a, info.weight_b, self.num_classes)
 
     def __repr__(self) -> str:
@@ -153,10 +175,11 @@ class MixUp(_BatchMix):
             return self._identity(x, y)
         perm = self._perm(x.shape[0])
         lam = sample_beta(self.alpha, self.generator)
-        x_mix = lam * x + (1.0 - lam) * x[perm.to(x.device)]
-        b = x.shape[0]
-        return self._finish(x_mix, y, MixInfo(True, perm, torch.full((b,), lam),
-                                              torch.full((b,), 1.0 - lam), lam_a=lam))
+        x_mix = lam * x + (1.0 - lam) * x[to_device(perm, x.device)]
+        b, dev = x.shape[0], x.device
+        return self._finish(x_mix, y, MixInfo(True, perm, torch.full((b,), lam, device=dev),
+                                              torch.full((b,), 1.0 - lam, device=dev),
+                                              lam_a=lam))
 
 
 class CutMix(_BatchMix):
@@ -186,11 +209,8 @@ class CutMix(_BatchMix):
         lam = sample_beta(self.beta, self.generator)
         box = random_box(h, w, lam, self.generator)
         frac = box_area(box) / (h * w)
-        x_mix = paste(x, x[perm.to(x.device)], box, box) if frac > 0 else x
-        b = x.shape[0]
-        return self._finish(x_mix, y, MixInfo(frac > 0, perm, torch.full((b,), 1.0 - frac),
-                                              torch.full((b,), frac), lam_a=lam, box_a=box,
-                                              box_b=box))
+        x_mix = paste(x, x[to_device(perm, x.device)], box, box) if frac > 0 else x
+        return self._finish(x_mix, y, _area_info(frac > 0, perm, frac, x, lam, box, box))
 
 
 class AsymmetricCutMix(CutMix):
@@ -216,8 +236,5 @@ class AsymmetricCutMix(CutMix):
         left = int(torch.randint(0, w - bw + 1, (1,), generator=self.generator).item())
         box_b = (top, left, top + bh, left + bw)
         frac = box_area(box_a) / (h * w)
-        x_mix = paste(x, x[perm.to(x.device)], box_a, box_b) if frac > 0 else x
-        b = x.shape[0]
-        return self._finish(x_mix, y, MixInfo(frac > 0, perm, torch.full((b,), 1.0 - frac),
-                                              torch.full((b,), frac), lam_a=lam, box_a=box_a,
-                                              box_b=box_b))
+        x_mix = paste(x, x[to_device(perm, x.device)], box_a, box_b) if frac > 0 else x
+        return self._finish(x_mix, y, _area_info(frac > 0, perm, frac, x, lam, box_a, box_b))

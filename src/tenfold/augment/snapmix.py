@@ -16,6 +16,11 @@ non-negative, summing to one), independent ``lam_a, lam_b ~ Beta(beta, beta)`` a
 trained, and the *same-class boost* (a pair with equal labels gets both weights set to
 ``rho_a + rho_b``; a flag). An image whose CAM is constant falls back to area weights
 ``1 - |A|/HW`` (for ``rho_a``) and ``|A|/HW`` (for ``rho_b``).
+
+Device: the maps, the box masses, the fallback and the boost are computed on the batch's device
+with batched tensor ops (one box pair per batch, so each mass is one slice sum over all images);
+only the random draws happen on the host, and nothing is read back from the device, so a call
+queues its work without waiting for the accelerator.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from torch import nn
 
 from tenfold.augment.boxes import Box, box_area, random_box, sample_beta
 from tenfold.augment.cam import CamFn, is_degenerate, model_spm
-from tenfold.augment.mixing import MixInfo, _BatchMix, check_batch, paste
+from tenfold.augment.mixing import MixInfo, _BatchMix, check_batch, paste, to_device
 
 
 def snapmix_label_weights(spm_a: torch.Tensor, spm_b: torch.Tensor, box_a: Box, box_b: Box
@@ -55,11 +60,12 @@ def snapmix_batch(x: torch.Tensor, y: torch.Tensor, spm: torch.Tensor, beta: flo
             ``1 - lam_a`` of the image, box ``B`` about ``1 - lam_b``.
         same_class_boost: the official code's rule for pairs with equal labels.
         generator: CPU ``torch.Generator`` for the permutation, lambdas and box places.
-        perm: the pairing (image ``i`` receives a patch of image ``perm[i]``); drawn if None.
+        perm: the pairing (image ``i`` receives a patch of image ``perm[i]``), a CPU tensor;
+            drawn if None.
 
     Returns:
-        ``(x_mix, info)``: ``info.weight_a``/``info.weight_b`` are ``rho_a``/``rho_b`` per image.
-        If either box is empty nothing is mixed (weights 1 and 0).
+        ``(x_mix, info)``: ``info.weight_a``/``info.weight_b`` are ``rho_a``/``rho_b`` per image,
+        on ``x``'s device. If either box is empty nothing is mixed (weights 1 and 0).
     """
     check_batch(x, y)
     b, _, h, w = x.shape
@@ -67,29 +73,32 @@ def snapmix_batch(x: torch.Tensor, y: torch.Tensor, spm: torch.Tensor, beta: flo
         raise ValueError(f"spm must have shape (B, H, W)={(b, h, w)}, got {tuple(spm.shape)}")
     if perm is None:
         perm = torch.randperm(b, generator=generator)
-    perm = perm.cpu()
     lam_a = sample_beta(beta, generator)
     lam_b = sample_beta(beta, generator)
     box_a = random_box(h, w, lam_a, generator)
     box_b = random_box(h, w, lam_b, generator)
+    dev = x.device
     if box_area(box_a) == 0 or box_area(box_b) == 0:
-        return x, MixInfo(False, perm, torch.ones(b), torch.zeros(b), lam_a, lam_b, box_a, box_b)
-    x_mix = paste(x, x[perm.to(x.device)], box_a, box_b)
-    spm = spm.detach().float().cpu()
-    spm_b = spm[perm]
-    rho_a, rho_b = snapmix_label_weights(spm, spm_b, box_a, box_b)
+        return x, MixInfo(False, perm, torch.ones(b, device=dev), torch.zeros(b, device=dev),
+                          lam_a, lam_b, box_a, box_b)
+    perm_dev = to_device(perm, dev)
+    x_mix = paste(x, x[perm_dev], box_a, box_b)
+    spm = spm.detach().float().to(dev)
+    rho_a, rho_b = snapmix_label_weights(spm, spm[perm_dev], box_a, box_b)
     area = box_area(box_a) / (h * w)
     bad = is_degenerate(spm)
+    bad_b = bad[perm_dev]
     rho_a = torch.where(bad, torch.full_like(rho_a, 1.0 - area), rho_a)
-    rho_b = torch.where(bad[perm], torch.full_like(rho_b, area), rho_b)
-    boosted = torch.zeros(b, dtype=torch.bool)
+    rho_b = torch.where(bad_b, torch.full_like(rho_b, area), rho_b)
+    y = y.to(dev)
+    boosted = torch.zeros(b, dtype=torch.bool, device=dev)
     if same_class_boost:
-        boosted = y.cpu() == y.cpu()[perm]
+        boosted = y == y[perm_dev]
         total = rho_a + rho_b
         rho_a = torch.where(boosted, total, rho_a)
         rho_b = torch.where(boosted, total, rho_b)
     return x_mix, MixInfo(True, perm, rho_a, rho_b, lam_a, lam_b, box_a, box_b,
-                          extra={"area_fallback_a": bad, "area_fallback_b": bad[perm],
+                          extra={"area_fallback_a": bad, "area_fallback_b": bad_b,
                                  "boosted": boosted})
 
 
