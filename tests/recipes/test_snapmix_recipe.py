@@ -8,11 +8,15 @@ import pytest
 import torch
 
 from tenfold.errors import ConfigError
+from tenfold.recipes import snapmix as snapmix_recipe
 from tenfold.recipes.snapmix import (
     METHODS,
     SnapMixConfig,
+    build_model,
     label_fidelity,
+    load_backbone,
     load_images,
+    pretrained_state,
     train_method,
 )
 from tenfold.runtime.launch import plan_run, start_run
@@ -82,3 +86,40 @@ def test_bad_config_is_refused():
         plan_run("snapmix", preset="smoke", overrides=["methods=none,fancymix"])
     with pytest.raises(ConfigError, match="mix_prob"):
         plan_run("snapmix", preset="smoke", overrides=["mix_prob=1.5"])
+
+
+def test_pretraining_runs_once_and_fine_tuning_keeps_all_but_the_head(tmp_path, monkeypatch):
+    monkeypatch.setenv("TENFOLD_CACHE", str(tmp_path))
+    config = SnapMixConfig(dataset="cifar10", arch="small", widths=(4, 8),
+                           pretrain_dataset="cluttered-digits", pretrain_epochs=1,
+                           pretrain_size=64, pretrain_batch_size=32)
+    state, acc = pretrained_state(config, torch.device("cpu"))
+    assert 0.0 <= acc <= 1.0
+    assert len(list((tmp_path / "snapmix").glob("pretrain-cluttered-digits-*.pt"))) == 1
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("the cached weights must be reused")
+
+    monkeypatch.setattr(snapmix_recipe, "train_method", no_training)
+    again, acc_again = pretrained_state(config, torch.device("cpu"))
+    assert acc_again == acc and all(torch.equal(state[k], again[k]) for k in state)
+
+    torch.manual_seed(0)
+    model = build_model(SnapMixConfig(arch="small", widths=(4, 8)), 7, in_channels=1)
+    head = model.fc.weight.detach().clone()
+    load_backbone(model, state)
+    for name, value in model.state_dict().items():
+        if name.startswith("fc."):
+            assert value.shape[0] == 7
+        else:
+            assert torch.equal(value, state[name]), name
+    assert torch.equal(model.fc.weight, head)
+    with pytest.raises(ValueError, match="do not fit"):
+        load_backbone(model, {**state, "extra.weight": torch.zeros(1)})
+
+
+def test_pretrain_config_is_checked():
+    with pytest.raises(ConfigError, match="pretrain_dataset"):
+        plan_run("snapmix", preset="smoke", overrides=["pretrain_dataset=cluttered-digits"])
+    with pytest.raises(ConfigError, match="pretrain_dataset"):
+        plan_run("snapmix", preset="smoke", overrides=["pretrain_dataset=imagenet"])

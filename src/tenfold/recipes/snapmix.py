@@ -14,11 +14,20 @@ area labels (``cutmix``: same box; ``asym_cutmix``: SnapMix's boxes) and SnapMix
 Datasets: ``cluttered-digits`` (embedded, 32 px, small ResNet), ``flowers12`` (mirror; 12 species,
 720/240 images; torchvision ResNet-18 from scratch at ``image_size``), ``cifar10`` (mirror, 32 px,
 small ResNet, ``train_size`` images). One device, one process.
+
+Pretrain-then-fine-tune (the paper's main setting, with ImageNet weights we cannot download):
+``pretrain_dataset=cifar10`` first trains the same architecture without mixing on that dataset
+(seed 0, ``pretrain_*`` settings), once: the weights are cached in
+``tenfold.data.cache_root()/snapmix/pretrain-<dataset>-<key>.pt``. Every method then starts from
+these weights with a fresh head (seeded per run) and fine-tunes on ``dataset``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import hashlib
+import json
 import logging
 import math
 from dataclasses import dataclass
@@ -41,7 +50,7 @@ from tenfold.augment import (
     snapmix_label_weights,
     soft_target_cross_entropy,
 )
-from tenfold.data import load_dataset
+from tenfold.data import cache_root, load_dataset
 from tenfold.errors import ConfigError
 from tenfold.runtime.registry import Recipe, register_recipe
 from tenfold.runtime.seeding import seed_everything
@@ -76,6 +85,11 @@ class SnapMixConfig:
     label_fidelity: bool = True
     fidelity_mixes: int = 2000
     mix_figure: bool = True
+    pretrain_dataset: str = ""           # "" = from scratch; else pretrain there, then fine-tune
+    pretrain_epochs: int = 3
+    pretrain_size: int = 0               # pretraining images (0 = all)
+    pretrain_lr: float = 0.1
+    pretrain_batch_size: int = 128
 
     def validate(self) -> None:
         unknown = set(self.methods) - set(METHODS)
@@ -92,6 +106,15 @@ class SnapMixConfig:
             raise ConfigError("image_size must be >= 16 and widths positive")
         if self.train_size < 0 or self.test_size < 0 or self.fidelity_mixes < 0:
             raise ConfigError("train_size, test_size and fidelity_mixes must be >= 0 (0 = all)")
+        if self.pretrain_dataset and (self.pretrain_dataset not in DATASETS
+                                      or self.pretrain_dataset == self.dataset):
+            raise ConfigError(f"pretrain_dataset: expected '' or one of {', '.join(DATASETS)} "
+                              f"other than dataset={self.dataset!r}, got "
+                              f"{self.pretrain_dataset!r}")
+        if self.pretrain_epochs < 1 or self.pretrain_batch_size < 1 or self.pretrain_lr <= 0 \
+                or self.pretrain_size < 0:
+            raise ConfigError("pretrain_epochs and pretrain_batch_size must be >= 1, "
+                              "pretrain_lr > 0 and pretrain_size >= 0")
 
 
 # -- data ---------------------------------------------------------------------------------------
@@ -201,10 +224,15 @@ def load_images(dataset: str, image_size: int = 64, train_size: int = 0, test_si
 
 
 # -- model, mixing, training ------------------------------------------------------------------
+def resolved_arch(config: SnapMixConfig) -> str:
+    """``arch``, with ``auto`` = ResNet-18 on flowers12 and the small ResNet elsewhere."""
+    if config.arch != "auto":
+        return config.arch
+    return "resnet18" if config.dataset == "flowers12" else "small"
+
+
 def build_model(config: SnapMixConfig, num_classes: int, in_channels: int) -> nn.Module:
-    arch = config.arch
-    if arch == "auto":
-        arch = "resnet18" if config.dataset == "flowers12" else "small"
+    arch = resolved_arch(config)
     if arch == "resnet18":
         model = torchvision.models.resnet18(weights=None, num_classes=num_classes)
         if in_channels != 3:
@@ -248,19 +276,64 @@ def evaluate(model: nn.Module, data: TensorImages) -> float:
     return correct / len(data.test_y)
 
 
+def load_backbone(model: nn.Module, state: dict[str, torch.Tensor]) -> None:
+    """Copy every pretrained weight into ``model`` except the classifier head ``fc``."""
+    backbone = {k: v for k, v in state.items() if not k.startswith("fc.")}
+    missing, unexpected = model.load_state_dict(backbone, strict=False)
+    if unexpected or any(not k.startswith("fc.") for k in missing):
+        raise ValueError(f"pretrained weights do not fit the model: missing "
+                         f"{[k for k in missing if not k.startswith('fc.')]}, "
+                         f"unexpected {unexpected}")
+
+
+def pretrained_state(config: SnapMixConfig, device: torch.device
+                     ) -> tuple[dict[str, torch.Tensor], float]:
+    """Weights of the architecture trained without mixing on ``config.pretrain_dataset``.
+
+    Trained once (seed 0, cosine schedule, ``pretrain_*`` settings, evaluated on 2000 test
+    images) and cached by a key of those settings; returns ``(state_dict, test accuracy)``.
+    """
+    pre = dataclasses.replace(
+        config, dataset=config.pretrain_dataset, arch=resolved_arch(config), methods=("none",),
+        epochs=config.pretrain_epochs, lr=config.pretrain_lr, schedule="cosine",
+        batch_size=config.pretrain_batch_size, train_size=config.pretrain_size, test_size=2000)
+    settings = {k: getattr(pre, k) for k in ("dataset", "arch", "widths", "epochs", "lr",
+                                             "batch_size", "weight_decay", "train_size",
+                                             "test_size")}
+    settings["version"] = 1
+    key = hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
+    path = cache_root() / "snapmix" / f"pretrain-{pre.dataset}-{key}.pt"
+    if path.exists():
+        blob = torch.load(path, map_location="cpu", weights_only=True)
+        log.info("snapmix: reusing the pretrained weights %s", path)
+        return blob["state_dict"], float(blob["test_acc"])
+    data = load_images(pre.dataset, pre.image_size, pre.train_size, pre.test_size).to(device)
+    model, metrics, _ = train_method("none", pre, data, device, seed=0)
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"state_dict": state, "test_acc": metrics["test_acc"], "settings": settings}, path)
+    log.info("snapmix: pretrained on %s (test acc %.3f), saved %s", pre.dataset,
+             metrics["test_acc"], path)
+    return state, float(metrics["test_acc"])
+
+
 def train_method(method: str, config: SnapMixConfig, data: TensorImages, device: torch.device,
-                 seed: int, log_fn=None, autocast_dtype: torch.dtype | None = None
+                 seed: int, log_fn=None, autocast_dtype: torch.dtype | None = None,
+                 init_state: dict[str, torch.Tensor] | None = None
                  ) -> tuple[nn.Module, dict[str, float], float]:
     """Train one method; returns ``(model, metrics, seconds per training step)``.
 
-    Paired across methods: the same initial weights (``seed_everything(seed)``) and the same
-    data order and crops (a data generator seeded with ``seed``); the mixing draws use their
-    own generator.
+    Paired across methods: the same initial weights (``seed_everything(seed)``, then the
+    pretrained backbone ``init_state`` if given) and the same data order and crops (a data
+    generator seeded with ``seed``); the mixing draws use their own generator.
     """
     import time
 
     seed_everything(seed)
-    model = build_model(config, data.num_classes, data.train_x.shape[1]).to(device)
+    model = build_model(config, data.num_classes, data.train_x.shape[1])
+    if init_state is not None:
+        load_backbone(model, init_state)
+    model = model.to(device)
     if device.type == "cuda":
         model = model.to(memory_format=torch.channels_last)
     opt = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=0.9, nesterov=True,
@@ -393,6 +466,10 @@ def mix_grid(model: nn.Module, data: TensorImages, config: SnapMixConfig, path, 
 # -- the recipe -------------------------------------------------------------------------------
 def run(config: SnapMixConfig, ctx) -> dict[str, dict[str, float]]:
     """Train every method for seed ``ctx.seed``; add label fidelity on cluttered digits."""
+    init_state, pretrain_acc = None, None
+    if config.pretrain_dataset:
+        with ctx.timed("pretrain", "train_s"):
+            init_state, pretrain_acc = pretrained_state(config, ctx.device)
     data = load_images(config.dataset, config.image_size, config.train_size, config.test_size)
     data = data.to(ctx.device)
     results: dict[str, dict[str, float]] = {}
@@ -402,7 +479,7 @@ def run(config: SnapMixConfig, ctx) -> dict[str, dict[str, float]]:
         def stage(method=method):
             with ctx.timed(method, "train_s"):
                 model, metrics, step_s = train_method(method, config, data, ctx.device,
-                                                      ctx.seed, ctx.log)
+                                                      ctx.seed, ctx.log, init_state=init_state)
             ctx.record_timing(method, "step_s", step_s)
             extra: dict[str, float] = {}
             gen = torch.Generator().manual_seed(ctx.seed * 7919 + 3)
@@ -419,6 +496,8 @@ def run(config: SnapMixConfig, ctx) -> dict[str, dict[str, float]]:
         out = ctx.cached(f"method-{method}", stage)
         results[method] = dict(out["metrics"])
         results[method].update(out["extra"])
+        if pretrain_acc is not None:
+            results[method]["pretrain_test_acc"] = pretrain_acc
     fid = results.get("none", {})
     if "fidelity_snapmix" in fid:
         rules = (("cutmix", "fidelity_area_sym"), ("asym_cutmix", "fidelity_area_asym"),
