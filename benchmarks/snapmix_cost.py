@@ -5,6 +5,10 @@ target is <= 1.5x a plain step. Measured in one process, methods interleaved ste
 machine load hits them alike; median over ``--steps`` steps after ``--warmup``.
 
     python benchmarks/snapmix_cost.py
+    python benchmarks/snapmix_cost.py --device cuda --out benchmarks/results/snapmix_cost_gpu.json
+
+On CUDA a third setup is added (ResNet-18 at 224 px, batch 64, the flowers12 GPU run's shape),
+all steps run under bf16 autocast with channels_last, as in benchmarks/snapmix_flowers_gpu.py.
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ def setups(device):
            (32, 1, 32, 32), 10)
     yield ("torchvision resnet18, 3x64x64, batch 32",
            lambda: torchvision.models.resnet18(num_classes=12), (32, 3, 64, 64), 12)
+    if device.type == "cuda":
+        yield ("torchvision resnet18, 3x224x224, batch 64, bf16 autocast",
+               lambda: torchvision.models.resnet18(num_classes=12), (64, 3, 224, 224), 12)
 
 
 def main() -> None:
@@ -41,10 +48,14 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     device = torch.device(args.device)
+    cuda = device.type == "cuda"
+    if cuda:
+        torch.backends.cudnn.benchmark = True
+    fmt = torch.channels_last if cuda else torch.contiguous_format
     results = {}
     for name, make, shape, classes in setups(device):
         gen = torch.Generator().manual_seed(0)
-        x = torch.randn(*shape, generator=gen).to(device)
+        x = torch.randn(*shape, generator=gen).to(device).contiguous(memory_format=fmt)
         y = torch.randint(classes, (shape[0],), generator=gen).to(device)
         mixers = {"none": None, "mixup": MixUp(classes, generator=gen),
                   "cutmix": CutMix(classes, 3.0, generator=gen),
@@ -53,21 +64,22 @@ def main() -> None:
         models = {}
         for method in mixers:
             torch.manual_seed(0)
-            model = make().to(device).train()
+            model = make().to(device, memory_format=fmt).train()
             models[method] = (model, torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9))
         times = {m: [] for m in mixers}
         for step in range(args.warmup + args.steps):
             for method, mixer in mixers.items():
                 model, opt = models[method]
-                if device.type == "cuda":
+                if cuda:
                     torch.cuda.synchronize()
                 start = time.perf_counter()
-                xm, t = (x, y) if mixer is None else mixer(x, y, model)
-                loss = soft_target_cross_entropy(model(xm), t)
+                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cuda):
+                    xm, t = (x, y) if mixer is None else mixer(x, y, model)
+                    loss = soft_target_cross_entropy(model(xm).float(), t)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
-                if device.type == "cuda":
+                if cuda:
                     torch.cuda.synchronize()
                 if step >= args.warmup:
                     times[method].append(time.perf_counter() - start)
@@ -80,7 +92,7 @@ def main() -> None:
         "command": "python " + " ".join(sys.argv),
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "settings": {"steps": args.steps, "warmup": args.warmup, "device": args.device,
-                     "threads": 1, "seeds": [0]},
+                     "threads": 1, "seeds": [0], "bf16_autocast_channels_last": cuda},
         "results": results,
         "target": "snapmix step <= 1.5 x plain step",
         "target_met": all(r["ratio_vs_none"]["snapmix"] <= 1.5 for r in results.values()),
