@@ -9,9 +9,10 @@ mixes every batch (prob 1) with Beta(5, 5) boxes for SnapMix; CutMix keeps its b
 ``--scratch-methods`` also trains those methods from random initialisation (same model, data,
 epochs; ``--scratch-lr``) for reference. Final-epoch and best-epoch (on test) accuracy.
 
-    python benchmarks/snapmix_finetune.py                       # CPU, about 30 core-minutes
+    python benchmarks/snapmix_finetune.py                       # CPU, about 20 CPU-minutes
     python benchmarks/snapmix_finetune.py --device cuda --arch resnet18 --image-size 224 \\
-        --pretrain-epochs 30 --epochs 100 --seeds 0 1 2         # GPU session
+        --pretrain-epochs 30 --epochs 100 --methods none mixup cutmix snapmix \\
+        --out benchmarks/results/snapmix_finetune_flowers12_gpu.json      # GPU session
 
 Results are rewritten after every run (a stopped run keeps what finished) to
 benchmarks/results/snapmix_finetune_flowers12.json.
@@ -39,18 +40,18 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--dataset", default="flowers12")
     parser.add_argument("--pretrain", default="cifar10")
-    parser.add_argument("--pretrain-epochs", type=int, default=3)
+    parser.add_argument("--pretrain-epochs", type=int, default=2)
     parser.add_argument("--pretrain-size", type=int, default=0, help="0 = all images")
     parser.add_argument("--arch", default="small", choices=["small", "resnet18"])
     parser.add_argument("--widths", type=int, nargs="+", default=[16, 32, 64])
     parser.add_argument("--image-size", type=int, default=48)
-    parser.add_argument("--epochs", type=int, default=15)
+    parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=0.02, help="fine-tuning learning rate")
     parser.add_argument("--scratch-lr", type=float, default=0.05)
     parser.add_argument("--mix-prob", type=float, default=1.0)
     parser.add_argument("--methods", nargs="+", default=["none", "cutmix", "snapmix"])
-    parser.add_argument("--scratch-methods", nargs="*", default=[])
+    parser.add_argument("--scratch-methods", nargs="*", default=["none", "snapmix"])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
