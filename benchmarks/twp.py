@@ -22,7 +22,8 @@ from pathlib import Path
 
 import torch
 
-from tenfold.runtime.launch import machine_info, start_run
+from tenfold.runtime.launch import machine_info, plan_run, start_run
+from tenfold.runtime.summary import summarize
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -56,18 +57,37 @@ def main(argv: list[str] | None = None) -> None:
         seeds = seeds[:1]
     name = args.name or f"{args.dataset}_{args.backbone}_{args.scenario}" + (
         "_tiny" if args.tiny else "")
+    recipe, config, _ = plan_run("twp", args.preset, args.dataset, seeds, overrides)
+    command = "python benchmarks/twp.py " + shlex.join(argv)
     start = time.perf_counter()
+    done: dict[int, dict] = {}
+    timings: dict[str, dict] = {}
+    matrices: dict[str, list] = {}
     with tempfile.TemporaryDirectory() as out:
-        path = start_run("twp", preset=args.preset, dataset=args.dataset, seeds=seeds,
-                         overrides=overrides, out=out, device=args.device)
-        summary = json.loads((path / "summary.json").read_text())
-        timings = json.loads((path / "timings.json").read_text())
-        matrices = {}
-        for seed in seeds:
+        for seed in seeds:      # one run per seed: the results file is rewritten after each
+            path = start_run("twp", preset=args.preset, dataset=args.dataset, seeds=[seed],
+                             overrides=overrides, out=out, device=args.device)
+            summary = json.loads((path / "summary.json").read_text())
+            done[seed] = {"metrics": summary["per_seed"][str(seed)]}
+            timings.update(json.loads((path / "timings.json").read_text()))
             for key in sorted((path / "checkpoints" / f"seed-{seed}").glob("*-result.json")):
                 res = json.loads(key.read_text())
                 matrices.setdefault(key.name[:-len("-result.json")], []).append(res["matrix"])
-    wall = time.perf_counter() - start
+            target = _write(name, args, seeds, summarize(recipe, config, done), timings,
+                            matrices, time.perf_counter() - start, command)
+            print(f"seed {seed} done: wrote {target} ({time.perf_counter() - start:.0f} s)",
+                  flush=True)
+    summary = summarize(recipe, config, done)
+    for m in summary["methods"]:
+        ap, af = (_percent(summary["aggregate"][m][k]) for k in ("ap", "af"))
+        print(f"{m:12s} AP {ap['mean']:6.2f} ± {ap['std']:5.2f}   "
+              f"AF {af['mean']:6.2f} ± {af['std']:5.2f}")
+
+
+def _write(name: str, args, seeds_planned: list[int], summary: dict, timings: dict,
+           matrices: dict, wall: float, command: str) -> Path:
+    """Write ``twp_<name>.json`` from the seeds finished so far."""
+    seeds = summary["seeds"]
     mean_matrix = {m: [[None if x != x else x for x in row]          # NaN (j > i) -> null
                        for row in (torch.tensor(v).mean(0) * 100).tolist()]
                    for m, v in matrices.items()}
@@ -81,21 +101,18 @@ def main(argv: list[str] | None = None) -> None:
                 for s, methods in summary["per_seed"].items()}
     result = {
         "benchmark": "twp", "name": name, "dataset": args.dataset, "backbone": args.backbone,
-        "scenario": args.scenario, "seeds": seeds, "settings": summary["settings"],
+        "scenario": args.scenario, "seeds": seeds, "seeds_planned": seeds_planned,
+        "settings": summary["settings"],
         "table_percent": table, "paired_vs_finetune": paired,
         "per_seed": per_seed, "mean_accuracy_matrix_percent": mean_matrix,
-        "train_seconds": train_s, "wall_seconds": wall,
-        "command": "python benchmarks/twp.py " + shlex.join(argv),
+        "train_seconds": train_s, "wall_seconds": wall, "command": command,
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": machine_info(), "device": args.device,
     }
     RESULTS.mkdir(exist_ok=True)
     target = RESULTS / f"twp_{name}.json"
     target.write_text(json.dumps(result, indent=1) + "\n")
-    for m, row in table.items():
-        print(f"{m:12s} AP {row['ap']['mean']:6.2f} ± {row['ap']['std']:5.2f}   "
-              f"AF {row['af']['mean']:6.2f} ± {row['af']['std']:5.2f}")
-    print(f"wrote {target} ({wall:.0f} s)")
+    return target
 
 
 if __name__ == "__main__":

@@ -112,3 +112,55 @@ def test_stream_errors():
     with pytest.raises(ValueError, match="one label per node"):
         TaskStream(Data(x=torch.randn(5, 2), edge_index=tiny.edge_index, y=tiny.y), 2)
     assert math.isclose(TaskStream(tiny, 2, split=(0.34, 0.33))[0].train_nodes.numel(), 2)
+
+
+def _pair(**kw):
+    data = _graph()
+    make = lambda sub: TaskStream(data, 2, split=(10, 5), inter_task_edges=False,  # noqa: E731
+                                  task_subgraphs=sub, generator=torch.Generator().manual_seed(0),
+                                  **kw)
+    return make(False), make(True)
+
+
+@pytest.mark.parametrize("kind", ["gcn", "gat"])
+def test_task_subgraphs_give_the_whole_graph_outputs(kind):
+    from tenfold.continual import GAT, GCN
+    full, sub = _pair()
+    torch.manual_seed(0)
+    model = (GCN(full.x.size(1), 8, full.num_outputs) if kind == "gcn"
+             else GAT(full.x.size(1), 4, full.num_outputs, heads=2)).eval()
+    out = model(full.x, full.edge_index)
+    for k in range(len(full)):
+        x, edge_index, node_ids = sub.graph([k])
+        assert bool((sub.node_task[node_ids] == k).all())
+        assert edge_index.size(1) < full.edge_index.size(1)
+        for part in ("train", "test"):
+            a, b = full.batch(k, part), sub.batch(k, part)
+            assert torch.equal(a.targets, b.targets)
+            torch.testing.assert_close(b.logits(model(b.x, b.edge_index)), a.logits(out))
+    joint = sub.joint_batches(2)
+    assert all(b.x is joint[0].x and b.edge_index is joint[0].edge_index for b in joint)
+    out_joint = model(joint[0].x, joint[0].edge_index)
+    for a, b in zip(full.joint_batches(2), joint, strict=True):
+        torch.testing.assert_close(b.logits(out_joint), a.logits(out))
+
+
+def test_task_subgraph_training_equals_whole_graph_training_without_dropout():
+    from tenfold.continual import EWC, GAT, ContinualTrainer
+    results = []
+    for stream in _pair():
+        for plugins, joint in (((), False), ((EWC(1e4),), False), ((), True)):
+            torch.manual_seed(0)
+            model = GAT(stream.x.size(1), 4, stream.num_outputs, heads=2, dropout=0.0)
+            trainer = ContinualTrainer(model, lambda p: torch.optim.Adam(p, 1e-2), 10,
+                                       plugins, joint)
+            results.append(trainer.fit(stream))
+    for a, b in zip(results[:3], results[3:], strict=True):
+        torch.testing.assert_close(torch.tensor(b.losses), torch.tensor(a.losses), rtol=1e-4,
+                                   atol=1e-6)
+        torch.testing.assert_close(b.matrix, a.matrix, equal_nan=True)
+
+
+def test_task_subgraphs_need_no_inter_task_edges():
+    with pytest.raises(ValueError, match="inter_task_edges=False"):
+        TaskStream(_graph(), 2, task_subgraphs=True)

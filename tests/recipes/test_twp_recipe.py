@@ -29,3 +29,13 @@ def test_twp_config_errors():
         plan_run("twp", preset="smoke", overrides=["methods=finetune,gem"])
     with pytest.raises(ConfigError, match="dataset"):
         plan_run("twp", preset="smoke", dataset="mutag")
+    with pytest.raises(ConfigError, match="inter_task_edges=false"):
+        plan_run("twp", preset="smoke", overrides=["task_subgraphs=true"])
+
+
+def test_twp_task_subgraphs_smoke(tmp_path):
+    path = start_run("twp", preset="smoke", out=tmp_path, overrides=[
+        "inter_task_edges=false", "task_subgraphs=true", "methods=finetune,twp,joint"])
+    per_seed = json.loads((path / "summary.json").read_text())["per_seed"]["0"]
+    assert set(per_seed) == {"finetune", "twp", "joint"}
+    assert all(0 <= m["ap"] <= 1 for m in per_seed.values())

@@ -12,7 +12,10 @@ are the columns ``k*c .. (k+1)*c - 1`` of one shared output layer with ``K*c`` o
 
 The whole graph (every node, including those of other tasks and of classes left out of the stream)
 is visible at every task, as in the official TWP code; with ``inter_task_edges=False`` the edges
-joining nodes of different tasks are removed (CGLB's other setting). Splits are per class
+joining nodes of different tasks are removed (CGLB's other setting). Without inter-task edges a
+node's receptive field never leaves its task, so ``task_subgraphs=True`` can feed each task only
+its own nodes and the edges among them (CGLB's task subgraphs): the outputs on the task's nodes are
+those of the whole graph, at a fraction of the cost on large graphs. Splits are per class
 (``split=(40, 20)``: 40 train and 20 validation nodes per class, the rest test; or fractions such as
 ``(0.6, 0.2)``) and depend only on the ``generator``, so every method sees the same stream.
 """
@@ -44,8 +47,10 @@ class Task:
 class TaskBatch:
     """What one optimisation step or one evaluation on a task needs (full batch).
 
-    ``columns`` are the output columns the loss/prediction is restricted to, ``targets`` are the
-    labels of ``nodes`` as positions in ``columns``.
+    ``x`` and ``edge_index`` are the graph the model runs on (the whole graph, or a task subgraph
+    with ``TaskStream(task_subgraphs=True)``); ``nodes`` index its rows. ``columns`` are the output
+    columns the loss/prediction is restricted to, ``targets`` are the labels of ``nodes`` as
+    positions in ``columns``.
     """
 
     x: Tensor
@@ -102,15 +107,20 @@ class TaskStream:
         split: per class ``(train, val)`` counts (rest test) or fractions (rest test).
         class_order: the class sequence; default ascending ids.
         inter_task_edges: keep edges between nodes of different tasks.
+        task_subgraphs: batches hold only the nodes of their task(s) and the edges among them
+            (needs ``inter_task_edges=False``, where this changes no output, only the cost).
         generator: randomness of the splits.
     """
 
     def __init__(self, data, classes_per_task: int = 2, num_tasks: int | None = None,
                  scenario: Scenario = "task", split: Sequence[float] = (40, 20),
                  class_order: Sequence[int] | None = None, inter_task_edges: bool = True,
-                 generator: torch.Generator | None = None):
+                 task_subgraphs: bool = False, generator: torch.Generator | None = None):
         if scenario not in ("task", "class"):
             raise ValueError(f"scenario must be 'task' or 'class', got {scenario!r}")
+        if task_subgraphs and inter_task_edges:
+            raise ValueError("task_subgraphs=True needs inter_task_edges=False: with edges between "
+                             "tasks a task's nodes depend on nodes outside its subgraph")
         for name in ("x", "edge_index", "y"):
             if getattr(data, name, None) is None:
                 raise ValueError(f"data needs a '{name}' attribute (a PyG node-classification "
@@ -159,6 +169,8 @@ class TaskStream:
             keep = self.node_task[edge_index[0]] == self.node_task[edge_index[1]]
             edge_index = edge_index[:, keep]
         self.edge_index = edge_index
+        self.task_subgraphs = task_subgraphs
+        self._subgraphs: dict[tuple[int, ...], tuple[Tensor, Tensor, Tensor]] = {}
 
     @property
     def num_outputs(self) -> int:
@@ -183,20 +195,44 @@ class TaskStream:
         seen = task if seen is None else seen
         return torch.arange(0, (seen + 1) * c)
 
+    def graph(self, tasks: Sequence[int]) -> tuple[Tensor, Tensor, Tensor]:
+        """``(x, edge_index, node_ids)`` of the graph that batches of ``tasks`` run on: the whole
+        graph (``node_ids`` = all nodes), or with ``task_subgraphs`` the subgraph induced by the
+        nodes of ``tasks`` (relabelled; ``node_ids`` ascending). Cached: the same tasks give the
+        same tensor objects."""
+        if not self.task_subgraphs:
+            return self.x, self.edge_index, torch.arange(self.num_nodes)
+        key = tuple(sorted(set(tasks)))
+        if key not in self._subgraphs:
+            keep = torch.isin(self.node_task, torch.tensor(key, dtype=torch.long))
+            node_ids = keep.nonzero().view(-1)
+            local = torch.full((self.num_nodes,), -1, dtype=torch.long)
+            local[node_ids] = torch.arange(node_ids.numel())
+            inside = keep[self.edge_index[0]] & keep[self.edge_index[1]]
+            self._subgraphs[key] = (self.x.index_select(0, node_ids),
+                                    local[self.edge_index[:, inside]], node_ids)
+        return self._subgraphs[key]
+
     def batch(self, task: int, part: Literal["train", "val", "test"] = "train",
-              seen: int | None = None) -> TaskBatch:
+              seen: int | None = None, graph_tasks: Sequence[int] | None = None) -> TaskBatch:
         """The :class:`TaskBatch` of ``task``'s ``part`` nodes; in class-IL the prediction is
-        among the classes of tasks ``0..seen`` (default: ``task``)."""
+        among the classes of tasks ``0..seen`` (default: ``task``). With ``task_subgraphs`` the
+        batch runs on the subgraph of ``graph_tasks`` (default: ``task`` alone)."""
         nodes = getattr(self.tasks[task], f"{part}_nodes")
         columns = self.columns(task, seen)
         targets = self.node_column[nodes] - int(columns[0])
-        return TaskBatch(self.x, self.edge_index, nodes, targets, columns)
+        x, edge_index, node_ids = self.graph([task] if graph_tasks is None else graph_tasks)
+        if self.task_subgraphs:
+            nodes = torch.searchsorted(node_ids, nodes)
+        return TaskBatch(x, edge_index, nodes, targets, columns)
 
     def joint_batches(self, task: int) -> list[TaskBatch]:
-        """Training batches of tasks ``0..task`` as joint training sees them at task ``task``."""
-        return [self.batch(j, "train", seen=task) for j in range(task + 1)]
+        """Training batches of tasks ``0..task`` as joint training sees them at task ``task``,
+        all on one graph (with ``task_subgraphs``: the subgraph of tasks ``0..task``)."""
+        seen = list(range(task + 1))
+        return [self.batch(j, "train", seen=task, graph_tasks=seen) for j in seen]
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(tasks={len(self)}, classes_per_task="
                 f"{self.classes_per_task}, scenario={self.scenario!r}, "
-                f"edges={self.edge_index.size(1)})")
+                f"edges={self.edge_index.size(1)}, task_subgraphs={self.task_subgraphs})")

@@ -11,6 +11,7 @@ classes seen so far). One optimiser is used across tasks, as in the official TWP
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -80,6 +81,7 @@ class ContinualTrainer:
         """Train on task ``k`` (then consolidate the plug-ins); returns the loss per epoch."""
         batch = stream.batch(k, "train").to(self.device)
         joint = [b.to(self.device) for b in stream.joint_batches(k)] if self.joint else None
+        graph = joint[0] if joint is not None else batch    # joint batches share one graph
         epochs: Iterable[int] = range(self.epochs)
         if self.progress is not None:
             epochs = self.progress(epochs, f"task {k}")
@@ -87,7 +89,7 @@ class ContinualTrainer:
         self.model.train()
         for epoch in epochs:
             self.optimizer.zero_grad(set_to_none=True)
-            out = self.model(batch.x, batch.edge_index)
+            out = self.model(graph.x, graph.edge_index)
             if joint is not None:
                 loss = sum(b.loss(out) for b in joint)
             else:
@@ -98,7 +100,7 @@ class ContinualTrainer:
                 if term is not None:
                     total = total + term
             value = float(total.detach())
-            if not torch.isfinite(total.detach()):
+            if not math.isfinite(value):
                 raise FloatingPointError(f"loss became {value} at task {k}, epoch {epoch}; "
                                          "lower the learning rate or the penalties")
             total.backward()
@@ -111,14 +113,23 @@ class ContinualTrainer:
         return losses
 
     @torch.no_grad()
-    def evaluate(self, stream: TaskStream, k: int, part: str = "test") -> list[float]:
-        """Accuracy on tasks ``0..k`` after training task ``k``."""
+    def evaluate(self, stream: TaskStream, k: int, parts: Sequence[str] = ("test",)
+                 ) -> dict[str, list[float]]:
+        """Accuracy on tasks ``0..k`` after training task ``k``, for each of ``parts``; one
+        forward pass per distinct graph (the whole graph once, or each task's subgraph)."""
         was_training = self.model.training
         self.model.eval()
-        out = self.model(stream.x.to(self.device), stream.edge_index.to(self.device))
+        accuracies: dict[str, list[float]] = {part: [] for part in parts}
+        graph, out = None, None
+        for j in range(k + 1):
+            for part in parts:
+                batch = stream.batch(j, part, seen=k)
+                if graph is None or graph[0] is not batch.x or graph[1] is not batch.edge_index:
+                    graph = (batch.x, batch.edge_index)
+                    out = self.model(batch.x.to(self.device), batch.edge_index.to(self.device))
+                accuracies[part].append(batch.to(self.device).accuracy(out))
         self.model.train(was_training)
-        return [stream.batch(j, part, seen=k).to(self.device).accuracy(out)
-                for j in range(k + 1)]
+        return accuracies
 
     def fit(self, stream: TaskStream) -> ContinualResult:
         """Train on every task of ``stream`` in order; returns the accuracy matrices."""
@@ -128,8 +139,8 @@ class ContinualTrainer:
         losses = []
         for k in range(n):
             losses.append(self.train_task(stream, k))
-            matrix[k, :k + 1] = torch.tensor(self.evaluate(stream, k, "test"),
-                                             dtype=torch.float64)
-            val[k, :k + 1] = torch.tensor(self.evaluate(stream, k, "val"), dtype=torch.float64)
+            accuracies = self.evaluate(stream, k, ("test", "val"))
+            matrix[k, :k + 1] = torch.tensor(accuracies["test"], dtype=torch.float64)
+            val[k, :k + 1] = torch.tensor(accuracies["val"], dtype=torch.float64)
             log.info("task %d: test accuracies %s", k, matrix[k, :k + 1].tolist())
         return ContinualResult(matrix, val, losses)
