@@ -62,13 +62,37 @@ def test_graph_batcher_equals_pyg_dataloader():
     from tenfold.data.synthetic.factor_graphs import synthetic_factor_graphs
     from tenfold.recipes.factorgcn import GraphBatcher
 
-    data = synthetic_factor_graphs(num_graphs=130, seed=4)[:125]
-    for shuffle in (True, False):
+    data = synthetic_factor_graphs(num_graphs=130, seed=4)[:121]
+    for shuffle, drop_last in ((True, False), (False, False), (True, True)):
         g1, g2 = torch.Generator().manual_seed(3), torch.Generator().manual_seed(3)
-        pyg = DataLoader(data, batch_size=20, shuffle=shuffle, generator=g1)
-        ours = GraphBatcher(data, batch_size=20, shuffle=shuffle, generator=g2)
+        pyg = DataLoader(data, batch_size=20, shuffle=shuffle, generator=g1, drop_last=drop_last)
+        ours = GraphBatcher(data, batch_size=20, shuffle=shuffle, generator=g2,
+                            drop_last=drop_last)
+        assert len(ours) == len(pyg) == (6 if drop_last else 7)
         for _ in range(2):
             for a, b in zip(pyg, ours, strict=True):
                 for key in ("x", "edge_index", "y", "gt_edge_factor", "batch", "ptr"):
                     assert torch.equal(a[key], b[key]), key
                 assert a.num_graphs == b.num_graphs
+
+
+def test_materialize_applies_the_transform_once():
+    """TU graphs are transformed once; slicing the collated copy gives the transformed graphs."""
+    import torch
+    from torch_geometric import transforms as T
+    from torch_geometric.loader import DataLoader
+
+    from tenfold.data.synthetic.factor_graphs import synthetic_factor_graphs
+    from tenfold.recipes.factorgcn import GraphBatcher, materialize
+
+    data = synthetic_factor_graphs(num_graphs=40, seed=1)
+    data.transform = T.Compose([T.OneHotDegree(30), T.AddSelfLoops()])
+    flat = materialize(data)
+    assert flat.transform is None and len(flat) == len(data)
+    subset = torch.tensor([5, 0, 17, 33, 2])
+    pyg = next(iter(DataLoader(data[subset], batch_size=5)))
+    ours = GraphBatcher(flat[subset], batch_size=5, keys=("x", "edge_index", "y")).batch(
+        torch.arange(5))
+    assert ours.x.size(1) == 15 + 31   # the generator's features + one-hot degree
+    for key in ("x", "edge_index", "y", "batch", "ptr"):
+        assert torch.equal(pyg[key], ours[key]), key

@@ -124,7 +124,8 @@ class FactorConv(MessagePassing):
     def factor_weights(self, h: Tensor, edge_index: Tensor) -> Tensor:
         """``e[e, k] = sigmoid(tau (a_k.h_src + c_k.h_dst + b_k))``: ``[E, K]`` in (0, 1)."""
         src, dst = edge_index
-        logits = (h @ self.att_src.t())[src] + (h @ self.att_dst.t())[dst] + self.att_bias
+        logits = ((h @ self.att_src.t()).index_select(0, src)
+                  + (h @ self.att_dst.t()).index_select(0, dst) + self.att_bias)
         return torch.sigmoid(self.temperature * logits)
 
     def aggregate_factors(self, h: Tensor, edge_index: Tensor, factors: Tensor) -> Tensor:
@@ -182,7 +183,8 @@ class FactorDiscriminator(nn.Module):
     def _propagate(self, f: Tensor, edge_index: Tensor, weight: Tensor) -> Tensor:
         # f: [N, K, c] (or [N, c], shared by all factors); weight: [E, K]
         src, dst = edge_index
-        fs = f[src] if f.dim() == 3 else f[src].unsqueeze(1)
+        fs = f.index_select(0, src)   # index_select: a much cheaper backward than f[src]
+        fs = fs if f.dim() == 3 else fs.unsqueeze(1)
         msg = weight.unsqueeze(-1) * fs
         out = msg.new_zeros(f.size(0), weight.size(1), msg.size(-1))
         return out.index_add_(0, dst, msg)
@@ -222,7 +224,8 @@ class FactorGCN(nn.Module):
     every layer of ``dropout(Linear_l(pool(h_l)))``. ``pool=None`` gives node-level logits.
 
     After ``forward``, :meth:`disentangle_loss` returns ``dis_weight * sum_l L_dis^l`` for that
-    batch (exactly zero, and nothing computed, when ``dis_weight == 0``); the training loss is
+    batch (exactly zero, and nothing computed, when ``dis_weight == 0``; a one-factor layer's
+    ``L_dis`` is a cross-entropy over one class, identically 0, so it is skipped); the loss is
     ``task_loss + model.disentangle_loss()``.
 
     Args:
@@ -303,7 +306,7 @@ class FactorGCN(nn.Module):
             x = self._act(norm(conv.aggregate_factors(h, edge_index, factors)))
             factors_out.append(factors)
             feats.append(x)
-            if self.dis_weight > 0:
+            if self.dis_weight > 0 and conv.num_factors > 1:   # one factor: the CE is 0
                 dis_losses.append(dis(h, edge_index, factors, batch, num_graphs))
         self._dis_loss = self.dis_weight * torch.stack(dis_losses).sum() if dis_losses else None
         if self.readout == "last":
