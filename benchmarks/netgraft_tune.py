@@ -37,8 +37,9 @@ GRIDS = {"rates": {
         {"lr_block": 3e-3, "lr_adapter": 3e-2, "lr_net": 1e-3, "lr_schedule": "cosine"},
         {"lr_block": 1e-2, "lr_adapter": 1e-1, "lr_net": 3e-3, "lr_schedule": "cosine"},
     ],
-    "kd_kl": [{"kd_lr": 3e-3, "lr_schedule": "constant"}, {"kd_lr": 3e-3, "lr_schedule": "cosine"},
-              {"kd_lr": 1e-2, "lr_schedule": "cosine"}],
+    "kd_kl": [{"kd_lr": 3e-3, "kd_lr_schedule": "constant"},
+              {"kd_lr": 3e-3, "kd_lr_schedule": "cosine"},
+              {"kd_lr": 1e-2, "kd_lr_schedule": "cosine"}],
 }}
 
 
