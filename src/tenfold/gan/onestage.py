@@ -92,7 +92,8 @@ def one_stage_backward(generator: nn.Module, discriminator: nn.Module, loss: GAN
         scale = torch.zeros(batch, device=fake.device, dtype=fake.dtype)
     p_fake = _flat_logits(discriminator(scale_grad(fake, scale)), batch, loss.symmetric)
     p_real = discriminator(real)
-    total = loss.loss_d(p_real, p_fake)
+    loss_d = loss.loss_d(p_real, p_fake)
+    total = loss_d
     loss_g = loss.g(p_fake.detach()).mean()
     n_fallback = torch.zeros((), device=fake.device)
     gamma_mean = torch.full((), -1.0, device=fake.device)
@@ -113,8 +114,6 @@ def one_stage_backward(generator: nn.Module, discriminator: nn.Module, loss: GAN
     if g_extra is not None:
         total = total + g_extra(fake)
     total.backward()
-    with torch.no_grad():
-        loss_d = loss.loss_d(p_real.detach(), p_fake.detach())
     return {"loss_d": loss_d.detach(), "loss_g": loss_g.detach(), "gamma_mean": gamma_mean.detach(),
             "n_fallback": n_fallback}
 
