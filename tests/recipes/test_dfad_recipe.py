@@ -23,7 +23,9 @@ def test_dfad_smoke(tmp_path):
         assert per_seed[name]["best_test_acc"] >= acc
     assert "one-stage-k5" in summary["paired_vs_baseline"]
     records = [json.loads(line) for line in (path / "metrics.jsonl").read_text().splitlines()]
-    assert {r["step"] for r in records} == {2, 4}
+    assert {r["step"] for r in records if "train_s" in r} == {2, 4}
+    assert [r["test_acc"] for r in records if r["method"] == "teacher"] == \
+        [per_seed["teacher"]["test_acc"]]
     timings = json.loads((path / "timings.json").read_text())["0"]
     assert timings["one-stage-k5"]["ms_per_iter_median"] > 0
     assert (path / "figures" / "acc-vs-time-seed0.png").exists()
@@ -32,3 +34,18 @@ def test_dfad_smoke(tmp_path):
 def test_dfad_bad_config():
     with pytest.raises(ConfigError, match="student_steps"):
         plan_run("dfad", preset="smoke", overrides=["student_steps=0"])
+
+
+def test_dfad_teacher_checkpoint_is_saved_then_loaded(tmp_path):
+    ckpt = tmp_path / "teacher-{seed}.pt"
+    overrides = [f"teacher_checkpoint={ckpt}", "modes=one-stage", "noise_floor=false"]
+    first = start_run("dfad", preset="smoke", out=tmp_path / "a", overrides=overrides)
+    assert (tmp_path / "teacher-0.pt").exists()
+    # a different number of teacher epochs would train another teacher: loading ignores it
+    second = start_run("dfad", preset="smoke", out=tmp_path / "b",
+                       overrides=overrides + ["teacher_epochs=1"])
+    acc = [json.loads((p / "summary.json").read_text())["per_seed"]["0"]["teacher"]["test_acc"]
+           for p in (first, second)]
+    assert acc[0] == acc[1]
+    assert "teacher" in json.loads((first / "timings.json").read_text())["0"]
+    assert "teacher" not in json.loads((second / "timings.json").read_text())["0"]

@@ -4,7 +4,9 @@ DFAD (Fang et al., arXiv 1912.11006) distils a teacher into a student with a gen
 maximises their L1 logit discrepancy; the game is symmetric, so the one-stage training of Shen et
 al. (arXiv 2103.00430) applies with gradient reversal (one backward for student and generator).
 
-The recipe trains a LeNet-5 teacher on the real training split, then distils it into LeNet-5-half
+The recipe trains a LeNet-5 teacher on the real training split, standardised like DFAD's MNIST
+loader (zero mean, unit variance: the generator ends with a non-affine BatchNorm, so its images
+have exactly these statistics), then distils it into LeNet-5-half
 without data, two-stage (DFAD's loop: ``k`` student steps on detached fakes, then one generator
 step) and one-stage (``k − 1`` student steps and one joint step), plus the floor of a student
 distilled on random-noise inputs. All arms start from the same weights and are interleaved
@@ -18,6 +20,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -51,6 +54,9 @@ class DFADConfig:
     weight_decay: float = 1e-4
     teacher_epochs: int = 30
     teacher_max_train: int = 0              # 0 = the whole training split
+    # state dict of the teacher, "{seed}" filled in: loaded when the file exists, else the trained
+    # teacher is saved there (lets runs with the same data, seed and teacher settings share one)
+    teacher_checkpoint: str = ""
     eval_every: int = 20
 
     def validate(self) -> None:
@@ -116,16 +122,30 @@ def run(config: DFADConfig, ctx) -> dict[str, dict[str, float]]:
     data = images32(config.dataset)
     x_train, y_train = data["train"]
     x_test, y_test = data["test"]
+    mean, std = x_train.mean(), x_train.std()
+    x_train, x_test = (x_train - mean) / std, (x_test - mean) / std
     if config.teacher_max_train:
         x_train, y_train = x_train[:config.teacher_max_train], y_train[:config.teacher_max_train]
     num_classes = int(y_train.max()) + 1
     seed_everything(ctx.seed)
-    with ctx.timed("teacher", "train_s"):
-        teacher = train_classifier(x_train, y_train, config.teacher_epochs, ctx.generator(0),
-                                   device)
+    checkpoint = Path(config.teacher_checkpoint.format(seed=ctx.seed)) \
+        if config.teacher_checkpoint else None
+    if checkpoint is not None and checkpoint.exists():
+        teacher = LeNet5(num_classes).to(device)
+        teacher.load_state_dict(torch.load(checkpoint, map_location=device))
+        teacher.eval()
+        log.info("teacher loaded from %s", checkpoint)
+    else:
+        with ctx.timed("teacher", "train_s"):
+            teacher = train_classifier(x_train, y_train, config.teacher_epochs,
+                                       ctx.generator(0), device)
+        if checkpoint is not None:
+            checkpoint.parent.mkdir(parents=True, exist_ok=True)
+            torch.save(teacher.state_dict(), checkpoint)
     for p in teacher.parameters():
         p.requires_grad_(False)
     results = {"teacher": {"test_acc": accuracy(teacher, x_test, y_test, device)}}
+    ctx.log("teacher", 0, test_acc=results["teacher"]["test_acc"])
 
     arms = {}
     for k in config.student_steps:
@@ -163,7 +183,8 @@ def run(config: DFADConfig, ctx) -> dict[str, dict[str, float]]:
                 acc = accuracy(arm["student"], x_test, y_test, device)
                 elapsed = float(np.sum(arm["times"]))
                 arm["curve"].append((it, elapsed, acc))
-                ctx.log(name, it, test_acc=acc, train_s=elapsed)
+                ctx.log(name, it, test_acc=acc, train_s=elapsed,
+                        ms_per_iter_median=1e3 * float(np.median(arm["times"])))
 
     for name, arm in arms.items():
         results[name] = {"test_acc": arm["curve"][-1][2],
