@@ -5,6 +5,7 @@ the same batch and noise, iteration after iteration, in one process, so they see
 load; the result is the median time per iteration of each arm and the ratio of medians.
 
     python benchmarks/osgan_speed.py                       # CPU, 1 thread
+    python benchmarks/osgan_speed.py --bare                # + hand-written reference steps
     python benchmarks/osgan_speed.py --device cuda --iters 500 --batch-size 128 --ch 64
 
 Writes benchmarks/results/osgan_speed.json (or --out).
@@ -21,13 +22,48 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from tenfold.gan.losses import get_loss
 from tenfold.gan.models import DCGANDiscriminator32, DCGANGenerator32
 from tenfold.gan.onestage import OneStageGAN
+from tenfold.gan.scale import scale_grad
 from tenfold.runtime.launch import machine_info
 
 ARMS = {"two-stage": {"mode": "two-stage"},
         "two-stage-frozen-d": {"mode": "two-stage", "freeze_d_in_g_step": True},
         "one-stage": {"mode": "one-stage"}}
+
+
+class BareStep:
+    """The same iteration written out by hand with no statistics, checks or bookkeeping: the
+    floor against which the library's per-step overhead is measured (``--bare``)."""
+
+    def __init__(self, G, D, opt_g, opt_d, loss: str, mode: str):
+        self.G, self.D, self.opt_g, self.opt_d = G, D, opt_g, opt_d
+        self.loss, self.mode = get_loss(loss), mode
+
+    def __call__(self, real, z, z2):
+        G, D, loss = self.G, self.D, self.loss
+        if self.mode == "one-stage":
+            self.opt_g.zero_grad(set_to_none=True)
+            self.opt_d.zero_grad(set_to_none=True)
+            fake = G(z)
+            scale = torch.full((fake.shape[0],), -1.0, device=fake.device)
+            p_fake = D(scale_grad(fake, scale))
+            p_real = D(real)
+            if not loss.symmetric:
+                scale.copy_(loss.gamma(p_fake))
+            loss.loss_d(p_real, p_fake).backward()
+            self.opt_d.step()
+            self.opt_g.step()
+            return
+        self.opt_d.zero_grad(set_to_none=True)
+        with torch.no_grad():
+            fake = G(z)
+        loss.loss_d(D(real), D(fake)).backward()
+        self.opt_d.step()
+        self.opt_g.zero_grad(set_to_none=True)
+        loss.loss_g(D(G(z2))).backward()
+        self.opt_g.step()
 
 
 def sync(device: torch.device) -> None:
@@ -37,13 +73,18 @@ def sync(device: torch.device) -> None:
 
 def measure(loss: str, args, device: torch.device) -> dict:
     steps = {}
-    for name, kw in ARMS.items():
+    arms = dict(ARMS)
+    if args.bare:
+        arms.update({"two-stage-bare": {"bare": "two-stage"},
+                     "one-stage-bare": {"bare": "one-stage"}})
+    for name, kw in arms.items():
         torch.manual_seed(args.seed)
         G = DCGANGenerator32(args.zdim, args.ch).to(device)
         D = DCGANDiscriminator32(args.ch, norm=args.d_norm).to(device)
         opt_g = torch.optim.Adam(G.parameters(), 2e-4, betas=(0.5, 0.999))
         opt_d = torch.optim.Adam(D.parameters(), 2e-4, betas=(0.5, 0.999))
-        steps[name] = OneStageGAN(G, D, opt_g, opt_d, loss=loss, **kw)
+        steps[name] = BareStep(G, D, opt_g, opt_d, loss, kw["bare"]) if "bare" in kw else \
+            OneStageGAN(G, D, opt_g, opt_d, loss=loss, **kw)
     gen = torch.Generator().manual_seed(args.seed)
     times = {name: [] for name in steps}
     for it in range(args.warmup + args.iters):
@@ -62,7 +103,15 @@ def measure(loss: str, args, device: torch.device) -> dict:
     # per-iteration ratios inside the same iteration (same load), then their median
     paired = np.array(times["two-stage"]) / np.array(times["one-stage"])
     paired_frozen = np.array(times["two-stage-frozen-d"]) / np.array(times["one-stage"])
+    extra = {}
+    if args.bare:
+        extra = {"bare_speedup_median_of_paired_ratios": float(np.median(
+                     np.array(times["two-stage-bare"]) / np.array(times["one-stage-bare"]))),
+                 "library_over_bare_median_of_paired_ratios": {
+                     mode: float(np.median(np.array(times[mode]) / np.array(times[f"{mode}-bare"])))
+                     for mode in ("two-stage", "one-stage")}}
     return {
+        **extra,
         "ms_per_iter_median": {k: 1e3 * v for k, v in med.items()},
         "ms_per_iter_p25_p75": {k: [1e3 * float(np.percentile(t, 25)),
                                     1e3 * float(np.percentile(t, 75))]
@@ -85,6 +134,8 @@ def main() -> None:
     parser.add_argument("--d-norm", default="group")
     parser.add_argument("--losses", default="nonsaturating,minimax")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--bare", action="store_true",
+                        help="also time hand-written steps without the library's bookkeeping")
     parser.add_argument("--out",
                         default=str(Path(__file__).parent / "results" / "osgan_speed.json"))
     args = parser.parse_args()
@@ -110,6 +161,9 @@ def main() -> None:
         print(f"{loss}: {r['ms_per_iter_median']}  TS/OS = {r['speedup_ratio_of_medians']:.3f} "
               f"(paired {r['speedup_median_of_paired_ratios']:.3f}; "
               f"frozen-D TS/OS {r['speedup_vs_frozen_d_two_stage']:.3f})")
+        if "bare_speedup_median_of_paired_ratios" in r:
+            print(f"  bare TS/OS {r['bare_speedup_median_of_paired_ratios']:.3f}; library/bare "
+                  f"{r['library_over_bare_median_of_paired_ratios']}")
 
 
 if __name__ == "__main__":
