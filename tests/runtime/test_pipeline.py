@@ -5,8 +5,8 @@ import statistics
 
 import pytest
 
-from tenfold.errors import ConfigError
-from tenfold.runtime.launch import resume_run, start_run
+from tenfold.errors import ConfigError, DataNotFoundError
+from tenfold.runtime.launch import plan_run, resume_run, start_run
 from tenfold.runtime.report import write_report
 
 ARGS = dict(preset="smoke", seeds=[0, 1], overrides=["methods=mlp,gcn", "epochs=15"])
@@ -70,3 +70,13 @@ def test_report_refuses_unfinished_or_foreign_folders(tmp_path):
     with pytest.raises(ConfigError, match="not a run directory"):
         write_report([tmp_path], tmp_path / "r.md")
     assert not (tmp_path / "r.md").exists()
+
+
+def test_every_dataset_setting_is_checked_before_anything_is_written(tmp_path, monkeypatch):
+    """A missing ``pretrain_dataset`` is refused up front, like a missing ``dataset``."""
+    monkeypatch.delenv("TENFOLD_DATA", raising=False)
+    monkeypatch.setenv("TENFOLD_CACHE", str(tmp_path / "empty"))
+    monkeypatch.setenv("TENFOLD_OFFLINE", "1")
+    plan_run("snapmix", "smoke")                                  # embedded data: fine
+    with pytest.raises(DataNotFoundError, match="cifar10"):
+        plan_run("snapmix", "smoke", overrides=["pretrain_dataset=cifar10"])

@@ -59,16 +59,22 @@ def plan_run(recipe_name: str, preset: str = "quick", dataset: str | None = None
     check = getattr(config, "validate", None)
     if callable(check):
         check()
-    _check_data_available(config.dataset)
+    _check_data_available(config)
     return recipe, config, list(seeds if seeds is not None else preset_seeds)
 
 
-def _check_data_available(name: str) -> None:
-    """Refuse a run whose dataset is in none of the places searched, before anything is written
-    (a dataset the catalog does not know is the recipe's own business)."""
+def _check_data_available(config: Any) -> None:
+    """Refuse a run whose data is in none of the places searched, before anything is written.
+
+    Every non-empty string setting whose name ends in ``dataset`` (``dataset``,
+    ``pretrain_dataset``, ...) is checked; a name the catalog does not know is the recipe's own
+    business."""
     datasets = all_datasets()
-    if name in datasets and locate(name)[0] == "missing":
-        raise DataNotFoundError(missing_message(datasets[name], None))
+    for field in dataclasses.fields(config):
+        name = getattr(config, field.name)
+        if (field.name.endswith("dataset") and isinstance(name, str) and name in datasets
+                and locate(name)[0] == "missing"):
+            raise DataNotFoundError(missing_message(datasets[name], None))
 
 
 def machine_info() -> dict[str, Any]:
