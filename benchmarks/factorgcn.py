@@ -8,7 +8,8 @@ invocations are kept, so the comparison can be split into several runs of < 20 m
 Examples (CPU, one thread, as measured for the docs):
 
     python benchmarks/factorgcn.py --methods factorgcn gcn --num-graphs 20000 --epochs 80 --seeds 0
-    python benchmarks/factorgcn.py --dataset mutag --tu-epochs 300 --seeds 0
+    python benchmarks/factorgcn.py --dataset mutag --tu-epochs 100 --seeds 0
+    python benchmarks/factorgcn.py --dataset proteins --tu-epochs 20 --seeds 0   # ~17 min
     python benchmarks/factorgcn.py --tiny                      # seconds: checks the script only
 GPU (all methods, official scale; one invocation per seed, so each finished seed is kept):
 
