@@ -35,6 +35,14 @@ def test_mirror_is_copied_to_cache_before_processing(mirror, tmp_path, monkeypat
     assert not (mirror / "graphs" / "Cora" / "processed").exists()
 
 
+def test_empty_cached_raw_folder_is_refilled_from_the_mirror(mirror, tmp_path, monkeypatch):
+    """PyG makes ``raw/`` before a download; if that download failed, the empty folder must not
+    stop the mirror copy (offline, the load would otherwise fail)."""
+    monkeypatch.setenv("TENFOLD_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "cache" / "graphs" / "Cora" / "raw").mkdir(parents=True)
+    assert load_dataset("cora")[0].num_nodes == 2708
+
+
 def test_missing_data_message_names_places_and_remedy(tmp_path, monkeypatch):
     monkeypatch.delenv("TENFOLD_DATA", raising=False)
     monkeypatch.setenv("TENFOLD_CACHE", str(tmp_path / "empty"))

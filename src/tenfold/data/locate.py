@@ -32,9 +32,12 @@ def downloads_allowed() -> bool:
 
 def _publish(dst: Path, fill) -> None:
     """Build ``dst`` once: ``fill(tmp)`` writes a temporary sibling, which is then renamed, so a
-    killed copy never leaves a half-filled ``dst`` behind."""
-    if dst.exists():
+    killed copy never leaves a half-filled ``dst`` behind. An empty ``dst`` (a loader such as
+    PyG's makes its ``raw/`` folder before a download that then failed) counts as absent."""
+    if dst.is_dir() and any(dst.iterdir()):
         return
+    if dst.is_dir():
+        dst.rmdir()
     dst.parent.mkdir(parents=True, exist_ok=True)
     tmp = dst.with_name(f".{dst.name}.partial")
     shutil.rmtree(tmp, ignore_errors=True)
