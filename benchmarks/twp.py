@@ -8,6 +8,11 @@ method, the exact command, seeds, date and machine. Every number in the file is 
     python benchmarks/twp.py --dataset cora --backbone gcn --seeds 0 1 2 --name cora_gcn_task
     python benchmarks/twp.py --dataset computers --backbone gat --seeds 0 1 2 --device cuda \\
         --name computers_gat_task                  # the paper's Amazon Computers setting (GPU)
+    python benchmarks/twp.py --dataset computers --backbone gat --seeds 0 1 2 \\
+        --set epochs=60 inter_task_edges=false task_subgraphs=true methods=finetune,ewc,twp,joint \\
+        --name computers_gat_task_sub_e60          # CGLB's task subgraphs, affordable on one CPU
+
+The file is rewritten after every finished seed, so a stopped run keeps its numbers.
 """
 
 from __future__ import annotations
