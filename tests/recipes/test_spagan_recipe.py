@@ -35,3 +35,22 @@ def test_bad_config_is_refused():
         plan_run("spagan", preset="smoke", overrides=["methods=gat,transformer"])
     with pytest.raises(ConfigError, match="num_layers"):
         plan_run("spagan", preset="smoke", overrides=["num_layers=3"])
+    with pytest.raises(ConfigError, match="monitor"):
+        plan_run("spagan", preset="smoke", overrides=["monitor=test_acc"])
+
+
+def test_monitor_setting_reaches_every_trainer(tmp_path, monkeypatch):
+    from tenfold.graph import spagan_train
+
+    seen = []
+    original = spagan_train.WarmupTrainer.__init__
+
+    def recording_init(self, *args, **kwargs):
+        seen.append((type(self).__name__, kwargs.get("monitor")))
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(spagan_train.WarmupTrainer, "__init__", recording_init)
+    start_run("spagan", preset="smoke", out=tmp_path, device="cpu",
+              overrides=["monitor=val_acc", "methods=gat,gcn,spagan"])
+    assert {name for name, _ in seen} == {"WarmupTrainer", "SPAGANTrainer"}
+    assert {monitor for _, monitor in seen} == {"val_acc"}

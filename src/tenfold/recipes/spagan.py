@@ -51,6 +51,7 @@ class SPAGANConfig:
     max_epochs: int = 1500
     warmup: int = 200              # official: 500
     patience: int = 50
+    monitor: str = "val_loss"      # official; "val_acc" (ties: lower loss) as in gnn-baselines
     lr: float = 0.005
     weight_decay: float = 5e-4
     hidden: int = 8
@@ -78,6 +79,8 @@ class SPAGANConfig:
             raise ConfigError("max_epochs must be ≥ 1, warmup and patience ≥ 0")
         if self.max_hops < 1 or self.regen_every < 1:
             raise ConfigError("max_hops and regen_every must be ≥ 1")
+        if self.monitor not in ("val_loss", "val_acc"):
+            raise ConfigError(f"monitor must be 'val_loss' or 'val_acc', got {self.monitor!r}")
         if self.path_pool not in ("max", "mean"):
             raise ConfigError(f"path_pool must be 'max' or 'mean', got {self.path_pool!r}")
         if not (0 <= self.dropout < 1 and 0 <= self.gcn_dropout < 1):
@@ -141,7 +144,7 @@ def run(config: SPAGANConfig, ctx) -> dict[str, dict[str, float]]:
     data = ctx.fabric.to_device(node_classification_graph(config.dataset))
     in_ch, out_ch = data.num_features, int(data.y.max()) + 1
     schedule = dict(max_epochs=config.max_epochs, patience=config.patience,
-                    warmup=config.warmup, backward=ctx.fabric.backward)
+                    warmup=config.warmup, monitor=config.monitor, backward=ctx.fabric.backward)
     results: dict[str, dict[str, float]] = {}
 
     def adam(model: nn.Module, lr: float) -> torch.optim.Optimizer:
