@@ -34,12 +34,9 @@ hyper-parameters were tuned on; the test set is never used for choices).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
 from torch import nn
@@ -60,6 +57,7 @@ from tenfold.distill import (
 )
 from tenfold.distill.schedules import SCHEDULES
 from tenfold.errors import ConfigError
+from tenfold.runtime.io import cached_torch, save_torch
 from tenfold.runtime.registry import Recipe, register_recipe
 from tenfold.runtime.seeding import seed_everything
 
@@ -178,16 +176,9 @@ def _cifar_split(split: str) -> tuple[torch.Tensor, torch.Tensor]:
         images = np.stack([np.asarray(Image.open(p).convert("RGB")) for p, _ in folder.samples])
         x = torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()
         y = torch.tensor([t for _, t in folder.samples])
-        _atomic_save({"x": x, "y": y}, path)
+        save_torch(path, {"x": x, "y": y})
     blob = torch.load(path, weights_only=True)
     return blob["x"].float().div(255), blob["y"]
-
-
-def _atomic_save(obj, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
 
 
 def _normalize(x: torch.Tensor, arch: dict) -> torch.Tensor:
@@ -224,28 +215,26 @@ def _cached_teacher(config: NetGraftConfig, arch: dict, data, ctx) -> tuple[nn.M
               "batch": config.teacher_batch_size, "seed": config.teacher_seed,
               "pad": arch["pad"], "flip": arch["flip"], "split": config.eval_split,
               "version": 1}
-    key = hashlib.sha1(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:12]
-    path = cache_root() / "netgraft" / f"teacher-{config.dataset}-{key}.pt"
     seed_everything(config.teacher_seed)
     teacher = _teacher(arch)
-    if path.exists():
-        blob = torch.load(path, map_location="cpu", weights_only=True)
-        teacher.load_state_dict(blob["state_dict"])
-        log.info("netgraft: reusing the cached teacher %s", path)
-        return teacher.to(ctx.device).eval(), float(blob["test_acc"])
-    xtr, ytr = data["train"]
-    xte, yte = data["test"]
-    gen = torch.Generator().manual_seed(config.teacher_seed)
-    with ctx.timed("teacher", "train_s"):
-        train_supervised(teacher, xtr, ytr, steps=arch["teacher_steps"], lr=config.teacher_lr,
-                         batch_size=config.teacher_batch_size,
-                         augment=RandomShiftFlip(arch["pad"], arch["flip"]), generator=gen,
-                         device=ctx.device, lr_schedule="cosine")
-    acc = accuracy(teacher, xte, yte, device=ctx.device)
-    _atomic_save({"state_dict": {k: v.cpu() for k, v in teacher.state_dict().items()},
-                  "test_acc": acc, "recipe": recipe}, path)
-    log.info("netgraft: trained the teacher (test acc %.4f) and cached it at %s", acc, path)
-    return teacher.eval(), acc
+
+    def build() -> dict:
+        xtr, ytr = data["train"]
+        xte, yte = data["test"]
+        gen = torch.Generator().manual_seed(config.teacher_seed)
+        with ctx.timed("teacher", "train_s"):
+            train_supervised(teacher, xtr, ytr, steps=arch["teacher_steps"],
+                             lr=config.teacher_lr, batch_size=config.teacher_batch_size,
+                             augment=RandomShiftFlip(arch["pad"], arch["flip"]), generator=gen,
+                             device=ctx.device, lr_schedule="cosine")
+        acc = accuracy(teacher, xte, yte, device=ctx.device)
+        log.info("netgraft: trained the teacher (test acc %.4f)", acc)
+        return {"state_dict": {k: v.cpu() for k, v in teacher.state_dict().items()},
+                "test_acc": acc}
+
+    blob = cached_torch("netgraft", f"teacher-{config.dataset}", recipe, build)
+    teacher.load_state_dict(blob["state_dict"])
+    return teacher.to(ctx.device).eval(), float(blob["test_acc"])
 
 
 # -- one seed -----------------------------------------------------------------------------------

@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
-import json
 import logging
 import math
 from dataclasses import dataclass
@@ -50,8 +48,9 @@ from tenfold.augment import (
     snapmix_label_weights,
     soft_target_cross_entropy,
 )
-from tenfold.data import cache_root, load_dataset
+from tenfold.data import load_dataset
 from tenfold.errors import ConfigError
+from tenfold.runtime.io import cached_torch
 from tenfold.runtime.registry import Recipe, register_recipe
 from tenfold.runtime.seeding import seed_everything
 
@@ -301,20 +300,16 @@ def pretrained_state(config: SnapMixConfig, device: torch.device
                                              "batch_size", "weight_decay", "train_size",
                                              "test_size")}
     settings["version"] = 1
-    key = hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
-    path = cache_root() / "snapmix" / f"pretrain-{pre.dataset}-{key}.pt"
-    if path.exists():
-        blob = torch.load(path, map_location="cpu", weights_only=True)
-        log.info("snapmix: reusing the pretrained weights %s", path)
-        return blob["state_dict"], float(blob["test_acc"])
-    data = load_images(pre.dataset, pre.image_size, pre.train_size, pre.test_size).to(device)
-    model, metrics, _ = train_method("none", pre, data, device, seed=0)
-    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"state_dict": state, "test_acc": metrics["test_acc"], "settings": settings}, path)
-    log.info("snapmix: pretrained on %s (test acc %.3f), saved %s", pre.dataset,
-             metrics["test_acc"], path)
-    return state, float(metrics["test_acc"])
+
+    def build() -> dict:
+        data = load_images(pre.dataset, pre.image_size, pre.train_size, pre.test_size).to(device)
+        model, metrics, _ = train_method("none", pre, data, device, seed=0)
+        log.info("snapmix: pretrained on %s (test acc %.3f)", pre.dataset, metrics["test_acc"])
+        return {"state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+                "test_acc": metrics["test_acc"]}
+
+    blob = cached_torch("snapmix", f"pretrain-{pre.dataset}", settings, build)
+    return blob["state_dict"], float(blob["test_acc"])
 
 
 def train_method(method: str, config: SnapMixConfig, data: TensorImages, device: torch.device,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,3 +46,22 @@ def write_text(path: str | Path, text: str) -> None:
 def save_torch(path: str | Path, obj: Any) -> None:
     """Atomically ``torch.save`` an object (checkpoints)."""
     _atomic(Path(path), lambda fh: torch.save(obj, fh))
+
+
+def cached_torch(folder: str, name: str, settings: dict[str, Any],
+                 build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """A trained artefact built once per ``settings`` and kept in the cache.
+
+    The file is ``cache_root()/<folder>/<name>-<key>.pt`` with ``key`` the first 12 hex digits of
+    the SHA-1 of ``settings`` as key-sorted JSON. If it exists it is loaded (tensors only, on the
+    CPU); otherwise ``build()`` makes the dict, which is saved atomically with ``settings`` added.
+    """
+    from tenfold.data.locate import cache_root
+
+    key = hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
+    path = cache_root() / folder / f"{name}-{key}.pt"
+    if path.exists():
+        return torch.load(path, map_location="cpu", weights_only=True)
+    blob = {**build(), "settings": settings}
+    save_torch(path, blob)
+    return blob
