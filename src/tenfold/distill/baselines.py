@@ -21,7 +21,7 @@ from tenfold.distill._batches import image_batches
 from tenfold.distill.graft import FrozenBlock
 from tenfold.distill.losses import get_loss, kd_kl
 from tenfold.distill.partition import BlockPartition
-from tenfold.distill.schedules import check_schedule, make_schedulers
+from tenfold.distill.schedules import make_schedulers
 
 
 def shared_prefix_student(teacher: BlockPartition | Sequence[nn.Module],
@@ -52,7 +52,6 @@ def distill(teacher: nn.Module, student: nn.Module, data, steps: int,
     ``loss="kl"`` uses ``τ² KL`` with temperature ``tau``; ``"normalized_mse"`` NetGraft's loss.
     ``lr_schedule``: ``"constant"`` or ``"cosine"`` (:mod:`tenfold.distill.schedules`).
     """
-    check_schedule(lr_schedule)
     if loss == "kl":
         def loss_fn(s, t):
             return kd_kl(s, t, tau)
@@ -96,7 +95,6 @@ def train_supervised(model: nn.Module, images: torch.Tensor, labels: torch.Tenso
 
     ``lr_schedule="cosine"`` anneals the learning rate to 0 over ``steps``.
     """
-    check_schedule(lr_schedule)
     if images.dim() != 4 or labels.shape != (images.shape[0],):
         raise ValueError(f"expected images (N, C, H, W) and labels (N,), got {tuple(images.shape)} "
                          f"and {tuple(labels.shape)}")

@@ -29,6 +29,7 @@ from tenfold.errors import ConfigError
 from tenfold.gan.dfad import DataFreeDistillation, l1_discrepancy
 from tenfold.gan.models import DFADGenerator, LeNet5
 from tenfold.recipes.osgan import images32, train_classifier
+from tenfold.runtime.io import save_torch
 from tenfold.runtime.registry import Recipe, register_recipe
 from tenfold.runtime.seeding import seed_everything
 
@@ -140,8 +141,7 @@ def run(config: DFADConfig, ctx) -> dict[str, dict[str, float]]:
             teacher = train_classifier(x_train, y_train, config.teacher_epochs,
                                        ctx.generator(0), device)
         if checkpoint is not None:
-            checkpoint.parent.mkdir(parents=True, exist_ok=True)
-            torch.save(teacher.state_dict(), checkpoint)
+            save_torch(checkpoint, teacher.state_dict())
     for p in teacher.parameters():
         p.requires_grad_(False)
     results = {"teacher": {"test_acc": accuracy(teacher, x_test, y_test, device)}}
