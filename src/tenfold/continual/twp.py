@@ -20,7 +20,8 @@ the last term keeping the new task's importances small so later tasks still have
 
 Differences from the official code (hhliu79/TWP), each selectable for reproduction:
 
-* ``beta_mode="differentiable"`` (default) back-propagates through the β term (a double backward);
+* ``beta_mode="differentiable"`` (default) back-propagates through the β term (a double backward;
+  β itself defaults to 0, the official code's effective value);
   the official code builds it from detached gradients, so it is a constant that changes nothing
   (``beta_mode="official"`` reproduces that: the value is added, its gradient is zero).
 * ``importance="paper"`` (default) takes separate gradients of ``L_k`` and of ``‖E‖``; the official
@@ -71,7 +72,9 @@ class TWP(_WeightPreserving):
         lambda_l: weight of the loss-preserving importance (official: 1e4).
         lambda_t: weight of the topology-preserving importance (official: 1e4); 0 turns TWP into
             EWC with ``lambda_ = lambda_l``.
-        beta: weight of the L1 penalty on the current task's gradient (official: 0.01).
+        beta: weight of the L1 penalty on the current task's gradient. Default 0: the official
+            ``run.sh`` sets 0.01, but there the term has no gradient (see ``beta_mode``), and
+            with a real gradient β = 0.01 breaks training on Amazon Computers (docs/methods/twp.md).
         layer: the message-passing layer whose attention is preserved (default: the first).
         attention: how attention is read, see :class:`AttentionRecorder`.
         norm: the attention norm, see :func:`attention_norm`.
@@ -80,7 +83,7 @@ class TWP(_WeightPreserving):
         merge: merge per-task penalties into O(|θ|) tensors.
     """
 
-    def __init__(self, lambda_l: float = 1e4, lambda_t: float = 1e4, beta: float = 0.01,
+    def __init__(self, lambda_l: float = 1e4, lambda_t: float = 1e4, beta: float = 0.0,
                  layer: nn.Module | str | int = 0, attention: AttentionMode = "auto",
                  norm: AttentionNorm = "l2", importance: Literal["paper", "official"] = "paper",
                  beta_mode: Literal["differentiable", "official", "off"] = "differentiable",
