@@ -49,3 +49,24 @@ def test_dfad_teacher_checkpoint_is_saved_then_loaded(tmp_path):
     assert acc[0] == acc[1]
     assert "teacher" in json.loads((first / "timings.json").read_text())["0"]
     assert "teacher" not in json.loads((second / "timings.json").read_text())["0"]
+
+
+def test_dfad_teacher_is_cached_by_its_settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("TENFOLD_CACHE", str(tmp_path / "cache"))
+    overrides = ["modes=one-stage", "noise_floor=false"]
+
+    def run(name, extra=()):
+        path = start_run("dfad", preset="smoke", out=tmp_path / name,
+                         overrides=overrides + list(extra))
+        summary = json.loads((path / "summary.json").read_text())["per_seed"]["0"]
+        timed = "teacher" in json.loads((path / "timings.json").read_text())["0"]
+        return summary, timed
+
+    first, trained_first = run("a")
+    again, trained_again = run("b")
+    other, trained_other = run("c", ["teacher_epochs=1"])
+    assert trained_first and not trained_again and trained_other
+    assert len(list((tmp_path / "cache" / "dfad").glob("teacher-digits-*.pt"))) == 2
+    # loading the cached teacher changes nothing downstream: the students are bit-identical
+    assert again == first
+    assert other["teacher"]["test_acc"] != first["teacher"]["test_acc"]

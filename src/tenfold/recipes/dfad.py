@@ -29,7 +29,7 @@ from tenfold.errors import ConfigError
 from tenfold.gan.dfad import DataFreeDistillation, l1_discrepancy
 from tenfold.gan.models import DFADGenerator, LeNet5
 from tenfold.recipes.osgan import images32, train_classifier
-from tenfold.runtime.io import save_torch
+from tenfold.runtime.io import cached_torch, save_torch
 from tenfold.runtime.registry import Recipe, register_recipe
 from tenfold.runtime.seeding import seed_everything
 
@@ -55,8 +55,8 @@ class DFADConfig:
     weight_decay: float = 1e-4
     teacher_epochs: int = 30
     teacher_max_train: int = 0              # 0 = the whole training split
-    # state dict of the teacher, "{seed}" filled in: loaded when the file exists, else the trained
-    # teacher is saved there (lets runs with the same data, seed and teacher settings share one)
+    # a state dict file of the teacher, "{seed}" filled in: loaded when it exists, else the trained
+    # teacher is saved there. Empty: the teacher is kept in the cache, keyed by its settings.
     teacher_checkpoint: str = ""
     eval_every: int = 20
 
@@ -117,6 +117,41 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
+def _teacher(config: DFADConfig, ctx, x_train: torch.Tensor, y_train: torch.Tensor,
+             num_classes: int) -> LeNet5:
+    """The LeNet-5 teacher of seed ``ctx.seed``, trained once.
+
+    With ``teacher_checkpoint`` it is loaded from that file when it exists (whatever settings
+    trained it) and saved there otherwise; without, it is kept in the tenfold cache under its
+    dataset, seed and training settings, so that runs and processes sharing them share it.
+    """
+    device = ctx.device
+
+    def train() -> LeNet5:
+        seed_everything(ctx.seed)
+        with ctx.timed("teacher", "train_s"):
+            return train_classifier(x_train, y_train, config.teacher_epochs, ctx.generator(0),
+                                    device)
+
+    teacher = LeNet5(num_classes).to(device)
+    if config.teacher_checkpoint:
+        checkpoint = Path(config.teacher_checkpoint.format(seed=ctx.seed))
+        if checkpoint.exists():
+            teacher.load_state_dict(torch.load(checkpoint, map_location=device))
+            log.info("teacher loaded from %s", checkpoint)
+            return teacher.eval()
+        teacher = train()
+        save_torch(checkpoint, teacher.state_dict())
+        return teacher
+    settings = {"dataset": config.dataset, "seed": ctx.seed, "epochs": config.teacher_epochs,
+                "max_train": config.teacher_max_train, "version": 1}
+    blob = cached_torch("dfad", f"teacher-{config.dataset}", settings,
+                        lambda: {"state_dict": {k: v.cpu() for k, v in
+                                                train().state_dict().items()}})
+    teacher.load_state_dict(blob["state_dict"])
+    return teacher.eval()
+
+
 def run(config: DFADConfig, ctx) -> dict[str, dict[str, float]]:
     """Train the teacher, then distil it without data in every arm, interleaved."""
     device = ctx.device
@@ -128,20 +163,7 @@ def run(config: DFADConfig, ctx) -> dict[str, dict[str, float]]:
     if config.teacher_max_train:
         x_train, y_train = x_train[:config.teacher_max_train], y_train[:config.teacher_max_train]
     num_classes = int(y_train.max()) + 1
-    seed_everything(ctx.seed)
-    checkpoint = Path(config.teacher_checkpoint.format(seed=ctx.seed)) \
-        if config.teacher_checkpoint else None
-    if checkpoint is not None and checkpoint.exists():
-        teacher = LeNet5(num_classes).to(device)
-        teacher.load_state_dict(torch.load(checkpoint, map_location=device))
-        teacher.eval()
-        log.info("teacher loaded from %s", checkpoint)
-    else:
-        with ctx.timed("teacher", "train_s"):
-            teacher = train_classifier(x_train, y_train, config.teacher_epochs,
-                                       ctx.generator(0), device)
-        if checkpoint is not None:
-            save_torch(checkpoint, teacher.state_dict())
+    teacher = _teacher(config, ctx, x_train, y_train, num_classes)
     for p in teacher.parameters():
         p.requires_grad_(False)
     results = {"teacher": {"test_acc": accuracy(teacher, x_test, y_test, device)}}
