@@ -58,31 +58,16 @@ def distill(teacher: nn.Module, student: nn.Module, data, steps: int,
     else:
         loss_fn = get_loss(loss)
     teacher.requires_grad_(False).eval().to(device)
-    student.to(device).train()
-    params = [p for p in student.parameters() if p.requires_grad]
-    opt = torch.optim.Adam(params, lr=lr)
-    scheds = make_schedulers([opt], steps, lr_schedule)
     batches = image_batches(data, batch_size, generator, augment, device)
-    history = []
-    for step in range(1, steps + 1):
+
+    def batch_loss() -> torch.Tensor:
         x = next(batches)
         with torch.no_grad():
             target = teacher(x)
-        value = loss_fn(student(x), target)
-        opt.zero_grad(set_to_none=True)
-        value.backward()
-        opt.step()
-        for sched in scheds:
-            sched.step()
-        if (eval_every and step % eval_every == 0) or step == steps:
-            record = {"step": step, "loss": float(value.detach())}
-            if evaluate is not None:
-                student.eval()
-                record.update(evaluate(student))
-                student.train()
-            history.append(record)
-    student.eval()
-    return history
+        return loss_fn(student(x), target)
+
+    return _fit(student.to(device), batch_loss, steps, lr, 0.0, lr_schedule, evaluate,
+                eval_every)
 
 
 def train_supervised(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, steps: int,
@@ -98,19 +83,33 @@ def train_supervised(model: nn.Module, images: torch.Tensor, labels: torch.Tenso
     if images.dim() != 4 or labels.shape != (images.shape[0],):
         raise ValueError(f"expected images (N, C, H, W) and labels (N,), got {tuple(images.shape)} "
                          f"and {tuple(labels.shape)}")
-    model.to(device).train()
-    params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
-    scheds = make_schedulers([opt], steps, lr_schedule)
     batches = _index_batches(len(images), batch_size, generator)
-    history = []
-    for step in range(1, steps + 1):
+
+    def batch_loss() -> torch.Tensor:
         idx = next(batches)
         x = images[idx]
         if augment is not None:
             x = augment(x, generator)
-        x, y = x.to(device), labels[idx].to(device)
-        value = F.cross_entropy(model(x), y)
+        return F.cross_entropy(model(x.to(device)), labels[idx].to(device))
+
+    return _fit(model.to(device), batch_loss, steps, lr, weight_decay, lr_schedule, evaluate,
+                eval_every)
+
+
+def _fit(model: nn.Module, batch_loss: Callable[[], torch.Tensor], steps: int, lr: float,
+         weight_decay: float, lr_schedule: str,
+         evaluate: Callable[[nn.Module], dict[str, float]] | None,
+         eval_every: int) -> list[dict[str, float]]:
+    """``steps`` Adam steps on ``batch_loss()`` over the trainable parameters of ``model``;
+    every ``eval_every`` steps and at the end, ``{"step", "loss"}`` plus ``evaluate(model)``
+    (run in eval mode) join the returned history. ``model`` is left in eval mode."""
+    model.train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+    scheds = make_schedulers([opt], steps, lr_schedule)
+    history = []
+    for step in range(1, steps + 1):
+        value = batch_loss()
         opt.zero_grad(set_to_none=True)
         value.backward()
         opt.step()

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from tenfold.distill import accuracy
 from tenfold.errors import ConfigError
 from tenfold.gan.dfad import DataFreeDistillation, l1_discrepancy
 from tenfold.gan.models import DFADGenerator, LeNet5
@@ -73,18 +74,6 @@ class DFADConfig:
             raise ConfigError("gen_ch must be even")
         if min(self.lr_s, self.lr_g) <= 0:
             raise ConfigError("learning rates must be positive")
-
-
-@torch.no_grad()
-def accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, device: torch.device,
-             batch: int = 1000) -> float:
-    was = model.training
-    model.eval()
-    correct = 0
-    for i in range(0, len(x), batch):
-        correct += int((model(x[i:i + batch].to(device)).argmax(1).cpu() == y[i:i + batch]).sum())
-    model.train(was)
-    return correct / len(x)
 
 
 class _NoiseArm:
@@ -166,7 +155,7 @@ def run(config: DFADConfig, ctx) -> dict[str, dict[str, float]]:
     teacher = _teacher(config, ctx, x_train, y_train, num_classes)
     for p in teacher.parameters():
         p.requires_grad_(False)
-    results = {"teacher": {"test_acc": accuracy(teacher, x_test, y_test, device)}}
+    results = {"teacher": {"test_acc": accuracy(teacher, x_test, y_test, device=device)}}
     ctx.log("teacher", 0, test_acc=results["teacher"]["test_acc"])
 
     arms = {}
@@ -202,7 +191,7 @@ def run(config: DFADConfig, ctx) -> dict[str, dict[str, float]]:
             arm["times"].append(time.perf_counter() - start)
         if it % config.eval_every == 0 or it == config.iters:
             for name, arm in arms.items():
-                acc = accuracy(arm["student"], x_test, y_test, device)
+                acc = accuracy(arm["student"], x_test, y_test, device=device)
                 elapsed = float(np.sum(arm["times"]))
                 arm["curve"].append((it, elapsed, acc))
                 ctx.log(name, it, test_acc=acc, train_s=elapsed,
