@@ -207,10 +207,15 @@ class CutMix(_BatchMix):
         h, w = x.shape[-2:]
         perm = self._perm(x.shape[0])
         lam = sample_beta(self.beta, self.generator)
-        box = random_box(h, w, lam, self.generator)
-        frac = box_area(box) / (h * w)
-        x_mix = paste(x, x[to_device(perm, x.device)], box, box) if frac > 0 else x
-        return self._finish(x_mix, y, _area_info(frac > 0, perm, frac, x, lam, box, box))
+        box_a = random_box(h, w, lam, self.generator)
+        box_b = self._partner_box(box_a, h, w)
+        frac = box_area(box_a) / (h * w)
+        x_mix = paste(x, x[to_device(perm, x.device)], box_a, box_b) if frac > 0 else x
+        return self._finish(x_mix, y, _area_info(frac > 0, perm, frac, x, lam, box_a, box_b))
+
+    def _partner_box(self, box_a: Box, h: int, w: int) -> Box:
+        """Where the pasted patch comes from in the partner image: the same box."""
+        return box_a
 
 
 class AsymmetricCutMix(CutMix):
@@ -222,19 +227,9 @@ class AsymmetricCutMix(CutMix):
     code).
     """
 
-    def __call__(self, x: torch.Tensor, y: torch.Tensor, model: nn.Module | None = None
-                 ) -> tuple[torch.Tensor, torch.Tensor]:
-        check_batch(x, y, self.num_classes)
-        if not self._coin():
-            return self._identity(x, y)
-        h, w = x.shape[-2:]
-        perm = self._perm(x.shape[0])
-        lam = sample_beta(self.beta, self.generator)
-        box_a = random_box(h, w, lam, self.generator)
+    def _partner_box(self, box_a: Box, h: int, w: int) -> Box:
+        """A box of ``box_a``'s size at a uniformly random place inside the partner image."""
         bh, bw = box_a[2] - box_a[0], box_a[3] - box_a[1]
         top = int(torch.randint(0, h - bh + 1, (1,), generator=self.generator).item())
         left = int(torch.randint(0, w - bw + 1, (1,), generator=self.generator).item())
-        box_b = (top, left, top + bh, left + bw)
-        frac = box_area(box_a) / (h * w)
-        x_mix = paste(x, x[to_device(perm, x.device)], box_a, box_b) if frac > 0 else x
-        return self._finish(x_mix, y, _area_info(frac > 0, perm, frac, x, lam, box_a, box_b))
+        return (top, left, top + bh, left + bw)
