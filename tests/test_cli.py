@@ -40,6 +40,7 @@ def test_threads_option_sets_torch_threads(monkeypatch, capsys, tmp_path):
 
     calls = []
     monkeypatch.setattr(torch, "set_num_threads", calls.append)
+    monkeypatch.setattr("tenfold.runtime.device._chosen_threads", None)
     code, out, _ = invoke(monkeypatch, capsys, "run", "gnn-baselines", "--preset", "smoke",
                           "--threads", "3", "--out", str(tmp_path / "runs"))
     assert code in (0, None) and "run directory" in out

@@ -56,11 +56,9 @@ def _set_threads(threads: int | None) -> None:
     """``--threads N``: torch intra-op CPU threads (one per process is fastest on a busy box)."""
     if threads is None:
         return
-    if threads < 1:
-        raise ConfigError(f"--threads must be a positive integer, got {threads}")
-    import torch
+    from tenfold.runtime.device import set_threads
 
-    torch.set_num_threads(threads)
+    set_threads(threads)
 
 
 @app.command()

@@ -39,3 +39,28 @@ def test_twp_task_subgraphs_smoke(tmp_path):
     per_seed = json.loads((path / "summary.json").read_text())["per_seed"]["0"]
     assert set(per_seed) == {"finetune", "twp", "joint"}
     assert all(0 <= m["ap"] <= 1 for m in per_seed.values())
+
+
+@pytest.mark.parametrize("chosen", [None, 2])
+def test_twp_cpu_threads_yield_to_an_explicit_choice(tmp_path, monkeypatch, chosen):
+    """The smoke preset's ``cpu_threads=1`` holds during the run unless ``--threads`` was given,
+    and the thread count is restored afterwards either way."""
+    import torch
+
+    from tenfold.recipes import twp
+    from tenfold.runtime import device
+
+    seen = []
+    inner = twp._run
+    monkeypatch.setattr(twp, "_run", lambda config, ctx: seen.append(torch.get_num_threads())
+                        or inner(config, ctx))
+    monkeypatch.setattr(device, "_chosen_threads", chosen)
+    before = torch.get_num_threads()
+    torch.set_num_threads(3)
+    try:
+        start_run("twp", preset="smoke", out=tmp_path, overrides=["methods=finetune"])
+        after = torch.get_num_threads()
+    finally:
+        torch.set_num_threads(before)
+    assert seen == [1 if chosen is None else 3]
+    assert after == 3

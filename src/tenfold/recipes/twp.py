@@ -36,6 +36,7 @@ from tenfold.continual import (
     TaskStream,
 )
 from tenfold.errors import ConfigError
+from tenfold.runtime.device import chosen_threads
 from tenfold.runtime.registry import Recipe, register_recipe
 from tenfold.runtime.seeding import seed_everything
 
@@ -83,7 +84,8 @@ class TWPConfig:
     sbm_feature_signal: float = 0.25
     sbm_homophily: float = 0.5
     log_every: int = 10
-    cpu_threads: int = 0                 # >0: torch threads during the run on CPU (0: unchanged)
+    cpu_threads: int = 0                 # >0: torch threads during the run on CPU, unless the
+    #                                      user chose --threads (0: unchanged)
 
     def validate(self) -> None:
         unknown = set(self.methods) - set(METHODS)
@@ -198,9 +200,10 @@ def _plot_matrices(results: dict[str, dict], path, title: str) -> None:
 
 
 def run(config: TWPConfig, ctx) -> dict[str, dict[str, float]]:
-    """All methods for ``ctx.seed``; ``cpu_threads`` applies only while this runs (restored)."""
+    """All methods for ``ctx.seed``; ``cpu_threads`` applies only while this runs (restored), and
+    not when the user chose a thread count (``--threads``)."""
     threads = torch.get_num_threads()
-    if config.cpu_threads > 0 and ctx.device.type == "cpu":
+    if config.cpu_threads > 0 and ctx.device.type == "cpu" and chosen_threads() is None:
         torch.set_num_threads(config.cpu_threads)
     try:
         return _run(config, ctx)

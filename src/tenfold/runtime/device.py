@@ -9,6 +9,8 @@ from lightning_fabric import Fabric
 
 from tenfold.errors import ConfigError
 
+_chosen_threads: int | None = None
+
 
 def resolve_device(name: str = "auto") -> torch.device:
     """``auto`` picks CUDA when present, else CPU; ``cuda`` without a GPU is refused clearly."""
@@ -19,6 +21,21 @@ def resolve_device(name: str = "auto") -> torch.device:
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise ConfigError(f"--device {name}: no CUDA device is available on this machine")
     return torch.device(name)
+
+
+def set_threads(threads: int) -> None:
+    """Torch intra-op CPU threads chosen by the user (``--threads N``); recipes that pick their own
+    thread count for speed (``twp``'s ``cpu_threads``) leave an explicit choice alone."""
+    global _chosen_threads
+    if threads < 1:
+        raise ConfigError(f"--threads must be a positive integer, got {threads}")
+    torch.set_num_threads(threads)
+    _chosen_threads = threads
+
+
+def chosen_threads() -> int | None:
+    """The thread count given to :func:`set_threads` in this process, or None."""
+    return _chosen_threads
 
 
 def world_size() -> int:
