@@ -114,30 +114,28 @@ def _teacher(config: DFADConfig, ctx, x_train: torch.Tensor, y_train: torch.Tens
     trained it) and saved there otherwise; without, it is kept in the tenfold cache under its
     dataset, seed and training settings, so that runs and processes sharing them share it.
     """
-    device = ctx.device
-
-    def train() -> LeNet5:
+    def trained_state() -> dict[str, torch.Tensor]:
         seed_everything(ctx.seed)
         with ctx.timed("teacher", "train_s"):
-            return train_classifier(x_train, y_train, config.teacher_epochs, ctx.generator(0),
-                                    device)
+            model = train_classifier(x_train, y_train, config.teacher_epochs, ctx.generator(0),
+                                     ctx.device)
+        return {k: v.cpu() for k, v in model.state_dict().items()}
 
-    teacher = LeNet5(num_classes).to(device)
     if config.teacher_checkpoint:
         checkpoint = Path(config.teacher_checkpoint.format(seed=ctx.seed))
         if checkpoint.exists():
-            teacher.load_state_dict(torch.load(checkpoint, map_location=device))
+            state = torch.load(checkpoint, map_location="cpu")
             log.info("teacher loaded from %s", checkpoint)
-            return teacher.eval()
-        teacher = train()
-        save_torch(checkpoint, teacher.state_dict())
-        return teacher
-    settings = {"dataset": config.dataset, "seed": ctx.seed, "epochs": config.teacher_epochs,
-                "max_train": config.teacher_max_train, "version": 1}
-    blob = cached_torch("dfad", f"teacher-{config.dataset}", settings,
-                        lambda: {"state_dict": {k: v.cpu() for k, v in
-                                                train().state_dict().items()}})
-    teacher.load_state_dict(blob["state_dict"])
+        else:
+            state = trained_state()
+            save_torch(checkpoint, state)
+    else:
+        settings = {"dataset": config.dataset, "seed": ctx.seed, "epochs": config.teacher_epochs,
+                    "max_train": config.teacher_max_train, "version": 1}
+        state = cached_torch("dfad", f"teacher-{config.dataset}", settings,
+                             lambda: {"state_dict": trained_state()})["state_dict"]
+    teacher = LeNet5(num_classes).to(ctx.device)
+    teacher.load_state_dict(state)
     return teacher.eval()
 
 

@@ -84,8 +84,7 @@ class TWPConfig:
     sbm_feature_signal: float = 0.25
     sbm_homophily: float = 0.5
     log_every: int = 10
-    cpu_threads: int = 0                 # >0: torch threads during the run on CPU, unless the
-    #                                      user chose --threads (0: unchanged)
+    cpu_threads: int = 0                 # >0: CPU torch threads in the run (unless --threads)
 
     def validate(self) -> None:
         unknown = set(self.methods) - set(METHODS)
