@@ -27,7 +27,7 @@ import copy
 import logging
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import torch
@@ -44,6 +44,7 @@ from tenfold.errors import ConfigError
 from tenfold.graph.disentangle import ged_e
 from tenfold.graph.factorgcn import FactorGCN
 from tenfold.runtime.registry import Recipe, register_recipe
+from tenfold.runtime.rules import Rule
 from tenfold.runtime.seeding import seed_everything
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ class FactorGCNConfig:
     """Settings (defaults = ``quick``); ``None`` means the dataset's official value."""
 
     dataset: str = SYNTHETIC
-    methods: tuple[str, ...] = ()          # empty: every method of the dataset
+    methods: Annotated[tuple[str, ...], Rule(unique=True)] = ()  # empty: all of the dataset's
     # synthetic task
     num_graphs: int = 6000                 # official: 20,000
     num_factors: int = 4

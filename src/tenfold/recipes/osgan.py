@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from typing import Annotated
 
 import numpy as np
 import torch
@@ -30,6 +31,7 @@ from tenfold.gan.metrics import class_coverage, feature_statistics, frechet_dist
 from tenfold.gan.models import DCGANDiscriminator32, DCGANGenerator32, LeNet5, sample_images
 from tenfold.gan.onestage import OneStageGAN
 from tenfold.runtime.registry import Recipe, register_recipe
+from tenfold.runtime.rules import Rule
 from tenfold.runtime.seeding import seed_everything
 
 log = logging.getLogger(__name__)
@@ -50,7 +52,8 @@ class OSGANConfig:
     d_norm: str = "group"
     lr_g: float = 2e-4
     lr_d: float = 2e-4
-    lr_d_one_stage: float = 0.0  # 0 = same as lr_d; the paper re-tunes D's lr for one-stage
+    lr_d_one_stage: Annotated[float, Rule(low=0, low_open=True, special=((0.0, "lr_d"),),
+                                          meaning="D's lr in one-stage mode (re-tuned)")] = 0.0
     beta1: float = 0.5
     eval_every: int = 200
     n_eval: int = 1000
