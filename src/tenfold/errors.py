@@ -13,3 +13,7 @@ class ConfigError(TenfoldError):
 
 class DataNotFoundError(TenfoldError):
     """A dataset is in none of the places searched and cannot be downloaded."""
+
+
+class DataCorruptError(TenfoldError):
+    """A dataset's files are present but cannot be read (the message names the damaged file)."""

@@ -2,18 +2,27 @@
 
 Each entry names the files that must exist under a data root (``required``); the search order is
 an explicit ``root``, the ``$TENFOLD_DATA`` mirror, the cache, then the loader's own download.
+A load that fails on damaged files raises :class:`DataCorruptError` naming the file, after
+removing whatever the attempt wrote into the cache.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tenfold.data.locate import cache_root, downloads_allowed, mirror_root
-from tenfold.errors import DataNotFoundError
+from tenfold.data.locate import (
+    cache_root,
+    check_cache,
+    downloads_allowed,
+    mirror_root,
+    working_root,
+)
+from tenfold.errors import DataCorruptError, DataNotFoundError, TenfoldError
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,8 @@ class DatasetSpec:
             download.
         can_download: whether the standard loader knows how to download it.
         how_to_get: what to tell a user when it is missing.
+        prepared: paths that also count as present in the cache (what ``tenfold data prepare``
+            extracted there, e.g. image folders from the mirror's tars).
     """
 
     name: str
@@ -38,13 +49,23 @@ class DatasetSpec:
     load: Callable[[Path | None, bool], Any]
     can_download: bool = False
     how_to_get: str = ""
+    prepared: tuple[str, ...] = ()
 
     @property
     def embedded(self) -> bool:
         return not self.required
 
+    @property
+    def folder(self) -> str:
+        """The dataset's own folder under a root (``graphs/Cora``, ``images/flowers12``)."""
+        return "/".join(Path(self.required[0]).parts[:2]) if self.required else ""
+
     def present_in(self, root: Path | None) -> bool:
         return root is not None and all((root / rel).exists() for rel in self.required)
+
+    def prepared_in(self, root: Path | None) -> bool:
+        return root is not None and bool(self.prepared) and all(
+            (root / rel).is_dir() for rel in self.prepared)
 
 
 _DATASETS: dict[str, DatasetSpec] = {}
@@ -87,7 +108,7 @@ def locate(name: str, root: str | Path | None = None) -> tuple[str, Path | None]
     candidates = [("root", Path(root).expanduser() if root else None),
                   ("mirror", mirror_root()), ("cache", cache_root())]
     for place, path in candidates:
-        if spec.present_in(path):
+        if spec.present_in(path) or (place == "cache" and spec.prepared_in(path)):
             return place, path
     if spec.can_download and downloads_allowed():
         return "download", cache_root()
@@ -103,14 +124,76 @@ def load_dataset(name: str, root: str | Path | None = None, **kwargs: Any) -> An
     place, path = locate(name, root)
     if place == "missing":
         raise DataNotFoundError(missing_message(spec, root))
+    if place == "embedded":
+        return spec.load(path, False, **kwargs)
+    cache = check_cache()
+    cache_existed = cache.exists()
+    work = working_root(path) / spec.folder
+    before = _entries(work)
     try:
         return spec.load(path, place == "download", **kwargs)
-    except (OSError, RuntimeError) as exc:
-        if place != "download":
-            raise
-        raise DataNotFoundError(
-            f"{missing_message(spec, root)}\nThe download attempt failed: {exc}"
-        ) from None
+    except TenfoldError:
+        _remove_new(work, before, cache_existed)
+        raise
+    except Exception as exc:  # noqa: BLE001 - a loader fails in its own ways on damaged files
+        _remove_new(work, before, cache_existed)
+        if place == "download":
+            raise DataNotFoundError(
+                f"{missing_message(spec, root)} The download attempt failed: {exc}") from None
+        raise corrupt_error(spec, place, path, exc) from None
+
+
+def corrupt_error(spec: DatasetSpec, place: str, root: Path, exc: Exception) -> DataCorruptError:
+    """The error for a dataset whose files are present but unreadable, naming the damaged file
+    (found by :func:`tenfold.data.verify.damaged_file`) and what to do."""
+    from tenfold.data.verify import damaged_file
+
+    rels = spec.prepared if place == "cache" and spec.prepared_in(root) \
+        and not spec.present_in(root) else spec.required
+    found = damaged_file([root / rel for rel in rels])
+    remedy = {"root": "replace it in the --data-root folder",
+              "mirror": "restore it in the data mirror ($TENFOLD_DATA)",
+              "cache": f"delete {root / spec.folder} from the cache so it is made again"
+              }.get(place, "replace it")
+    if found is not None:
+        path, problem = found
+        return DataCorruptError(f"dataset {spec.name!r}: {path} is damaged ({problem}); {remedy}")
+    return DataCorruptError(
+        f"dataset {spec.name!r} in {root / spec.folder} could not be read "
+        f"({type(exc).__name__}: {exc}); check its files ({', '.join(rels)}) and {remedy}")
+
+
+def _entries(folder: Path) -> set[Path]:
+    """Paths up to two levels under ``folder`` (where loaders put processed/extracted files)."""
+    if not folder.is_dir():
+        return set()
+    found = {folder}
+    for child in folder.iterdir():
+        found.add(child)
+        if child.is_dir():
+            found.update(child.iterdir())
+    return found
+
+
+def _remove_new(folder: Path, before: set[Path], cache_existed: bool) -> None:
+    """Remove what a failed load added under ``folder`` (and ``folder`` itself if it is new,
+    with the empty folders above it up to the cache, and the cache if the load made it)."""
+    if not before:
+        shutil.rmtree(folder, ignore_errors=True)
+        cache = cache_root()
+        for parent in folder.parents:  # empty folders the attempt made on the way
+            if (parent == cache and cache_existed) or not parent.is_dir() \
+                    or any(parent.iterdir()):
+                break
+            parent.rmdir()
+            if parent == cache:
+                break
+        return
+    for path in sorted(_entries(folder) - before, key=lambda p: -len(p.parts)):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
 
 def missing_message(spec: DatasetSpec, root: str | Path | None) -> str:

@@ -1,7 +1,7 @@
 """Graph datasets through torch_geometric's own loaders (Planetoid, Amazon, Coauthor, TUDataset).
 
 The mirror keeps only ``raw/`` folders; PyG writes ``processed/`` next to them, so a dataset found
-in the read-only mirror is first copied into the cache.
+in the read-only mirror (or a ``--data-root``) is first copied into the cache.
 """
 
 from __future__ import annotations
@@ -13,19 +13,19 @@ from torch_geometric.datasets import Amazon, Coauthor, Planetoid, TUDataset
 from torch_geometric.transforms import NormalizeFeatures
 
 from tenfold.data.catalog import DatasetSpec, register_dataset
-from tenfold.data.locate import cache_root, copy_tree, mirror_root
+from tenfold.data.locate import copy_tree, working_root
 from tenfold.data.splits import ensure_node_split
 
 GRAPHS = "graphs"
 
 
 def writable_root(root: Path, folder: str) -> Path:
-    """The ``graphs`` root to hand to a PyG loader: the cache copy when ``root`` is the mirror."""
-    mirror = mirror_root()
-    if mirror is not None and root.resolve() == mirror.resolve():
-        copy_tree(root / GRAPHS / folder / "raw", cache_root() / GRAPHS / folder / "raw")
-        return cache_root() / GRAPHS
-    return root / GRAPHS
+    """The ``graphs`` root to hand to a PyG loader: ``root`` when it is the cache, else a copy
+    of the raw files in the cache (the mirror and a ``--data-root`` are never written)."""
+    work = working_root(root)
+    if work != root:
+        copy_tree(root / GRAPHS / folder / "raw", work / GRAPHS / folder / "raw")
+    return work / GRAPHS
 
 
 def _pyg(loader_cls, name: str):

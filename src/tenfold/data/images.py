@@ -7,6 +7,7 @@ Image loaders return ``{"train": dataset, "test": dataset}``; pass ``transform=.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ from torch.utils.data import TensorDataset
 from torchvision.datasets import MNIST, ImageFolder
 
 from tenfold.data.catalog import DatasetSpec, register_dataset
-from tenfold.data.locate import cache_root, extract_tar, mirror_root
+from tenfold.data.locate import extract_tar, working_root
 
 IMAGES = "images"
 
@@ -27,17 +28,21 @@ def _mnist(root: Path, download: bool, transform=None):
 
 
 def _image_folder(folder: str):
+    """Load ``<root>/images/<folder>/{train,test}``: the folders themselves when extracted (in
+    the cache), else the tars, extracted once into the cache (never into the data root)."""
     def load(root: Path, download: bool, transform=None):
         target = root / IMAGES / folder
-        mirror = mirror_root()
-        writable = mirror is None or root.resolve() != mirror.resolve()
-        dest = target if writable else cache_root() / IMAGES / folder
+        dest = working_root(root) / IMAGES / folder
         out = {}
         for split in ("train", "test"):
             if not (dest / split).is_dir():
-                extract_tar(target / f"{split}.tar", dest / f".{split}-extract")
-                (dest / f".{split}-extract" / split).rename(dest / split)
-                (dest / f".{split}-extract").rmdir()
+                tmp = dest / f".{split}-extract"
+                extract_tar(target / f"{split}.tar", tmp)
+                if not (tmp / split).is_dir():
+                    shutil.rmtree(tmp, ignore_errors=True)
+                    raise ValueError(f"{target / f'{split}.tar'} has no {split}/ folder")
+                (tmp / split).rename(dest / split)
+                shutil.rmtree(tmp, ignore_errors=True)
             out[split] = ImageFolder(str(dest / split), transform=transform)
         return out
     return load
@@ -69,12 +74,14 @@ register_dataset(DatasetSpec(
 register_dataset(DatasetSpec(
     name="cifar10", description="CIFAR-10 50000/10000, JPEG copy read with ImageFolder",
     required=(f"{IMAGES}/CIFAR10-jpeg/train.tar", f"{IMAGES}/CIFAR10-jpeg/test.tar"),
+    prepared=(f"{IMAGES}/CIFAR10-jpeg/train", f"{IMAGES}/CIFAR10-jpeg/test"),
     load=_image_folder("CIFAR10-jpeg"),
     how_to_get="use a TENFOLD_DATA mirror with images/CIFAR10-jpeg/{train,test}.tar",
 ))
 register_dataset(DatasetSpec(
     name="flowers12", description="Oxford Flowers subset: 12 species, 60/20 per class, 224 px",
     required=(f"{IMAGES}/flowers12/train.tar", f"{IMAGES}/flowers12/test.tar"),
+    prepared=(f"{IMAGES}/flowers12/train", f"{IMAGES}/flowers12/test"),
     load=_image_folder("flowers12"),
     how_to_get="use a TENFOLD_DATA mirror with images/flowers12/{train,test}.tar",
 ))

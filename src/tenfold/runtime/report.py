@@ -4,6 +4,7 @@ metrics (mean ± std over seeds), the paired difference against the baseline, an
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,26 @@ from tenfold.runtime.rundir import RunDir
 from tenfold.runtime.stats import format_mean_std
 
 MAX_COLUMNS = 6
+_PERCENT = re.compile(r"(^|_)(acc|accuracy|ap|af|f1|micro_f1|macro_f1)(_|$)")
+
+
+def unit(metric: str) -> str:
+    """``"%"`` for every accuracy-like metric (``test_acc``, ``test_acc_n1``, ``ap``, ``f1``,
+    ...), so that one kind of metric has one unit in every table; ``""`` otherwise."""
+    return "%" if _PERCENT.search(metric) else ""
 
 
 def _fmt(stats: dict[str, float], metric: str) -> str:
-    percent = metric.endswith("_acc") or metric in {"acc", "accuracy", "ap", "af", "f1"}
-    return format_mean_std(stats, scale=100 if percent else 1, digits=2 if percent else 4)
+    """``83.02 ± 0.33``; one seed: ``83.02 (n = 1)`` (no spread to show)."""
+    percent = unit(metric) == "%"
+    scale, digits = (100, 2) if percent else (1, 4)
+    if stats.get("n") == 1:
+        return f"{stats['mean'] * scale:.{digits}f} (n = 1)"
+    return format_mean_std(stats, scale=scale, digits=digits)
+
+
+def _head(metric: str) -> str:
+    return f"{metric} (%)" if unit(metric) == "%" else metric
 
 
 def run_section(run_dir: RunDir, out_dir: Path) -> str:
@@ -31,10 +47,15 @@ def run_section(run_dir: RunDir, out_dir: Path) -> str:
     metrics = [primary] + [m for m in next(iter(s["aggregate"].values()), {}) if m != primary]
     metrics = [m for m in metrics if not m.endswith("epoch") and m != "epochs_run"][:MAX_COLUMNS]
     n = len(s["seeds"])
+    spread = (f"mean ± sample std over {n} seeds" if n > 1
+              else "one seed, so no spread (n = 1)")
     lines = [f"## {s['recipe']} on {s['dataset']}", "",
              f"Run `{run_dir.path}`, preset `{cfg.get('preset')}`, seeds {s['seeds']} "
-             f"(mean ± sample std over {n} seed{'s' * (n != 1)}; `*_acc` columns in %).", ""]
-    lines.append("| method | " + " | ".join(metrics) + " |")
+             f"({spread}; accuracy-like metrics in %).", ""]
+    if cfg.get("preset") == "smoke":
+        lines += ["> **Smoke preset: a plumbing check (seconds of training), not evidence for or "
+                  "against the method.** Use `quick` or `paper` for numbers.", ""]
+    lines.append("| method | " + " | ".join(_head(m) for m in metrics) + " |")
     lines.append("|---" * (len(metrics) + 1) + "|")
     for method in s["methods"]:
         row = [_fmt(s["aggregate"][method][m], m) if m in s["aggregate"][method] else "–"
@@ -59,15 +80,33 @@ def run_section(run_dir: RunDir, out_dir: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_report(run_paths: list[str | Path], out: str | Path, title: str = "tenfold report"
-                 ) -> Path:
-    """Write the report for ``run_paths`` to ``out`` (atomically) and return its path."""
+def write_report(run_paths: list[str | Path], out: str | Path, title: str = "tenfold report",
+                 check_out: bool = False) -> Path:
+    """Write the report for ``run_paths`` to ``out`` (atomically) and return its path.
+
+    ``check_out``: refuse (``ConfigError``) an ``out`` that is empty, a folder, or in a folder
+    that does not exist, before reading any run."""
+    if check_out:
+        _check_out(out)
     runs = [RunDir.open(p) for p in run_paths]
     out = Path(out)
     sections = [run_section(r, out.parent.resolve()) for r in runs]
     text = f"# {title}\n\n" + "\n".join(sections)
     write_text(out, text)
     return out
+
+
+def _check_out(out: str | Path) -> None:
+    if str(out).strip() == "":
+        raise ConfigError("--out: expected a file name for the report, got an empty string")
+    out = Path(out)
+    if out.is_dir():
+        raise ConfigError(f"--out {out}: is a folder; expected a file name such as "
+                          f"{out / 'report.md'}")
+    if not out.parent.is_dir():
+        raise ConfigError(f"--out {out}: the folder {out.parent} does not exist")
+    if not os.access(out.parent, os.W_OK):
+        raise ConfigError(f"--out {out}: the folder {out.parent} is not writable")
 
 
 def summary_line(summary: dict[str, Any]) -> str:

@@ -12,7 +12,8 @@ from tenfold.runtime.stats import mean_std, paired_difference
 def summarize(recipe, config: Any, per_seed: dict[int, dict[str, Any]]) -> dict[str, Any]:
     seeds = sorted(per_seed)
     metrics = {s: per_seed[s]["metrics"] for s in seeds}
-    methods = list(metrics[seeds[0]]) if seeds else []
+    # the recipe's own method order, stored with each seed (JSON files sort their keys)
+    methods = list(per_seed[seeds[0]].get("methods", metrics[seeds[0]])) if seeds else []
     aggregate: dict[str, dict[str, Any]] = {}
     for method in methods:
         names = metrics[seeds[0]][method]
