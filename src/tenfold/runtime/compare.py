@@ -150,7 +150,9 @@ def compare_runs(paths: list[str | Path], metric: str | None = None) -> Comparis
     if metric not in known:
         raise ConfigError(f"no run has the metric {metric!r}; the runs have: "
                           + ", ".join(sorted(known)))
-    higher = bool(first.get("higher_is_better", True))
+    # the direction is known for the primary metric only; any other: higher counts as better
+    higher = (bool(first.get("higher_is_better", True))
+              if metric == first["primary_metric"] else True)
 
     described = [{"recipe": r.recipe, "dataset": r.dataset, "preset": r.config.get("preset"),
                   **r.settings} for r in runs]
