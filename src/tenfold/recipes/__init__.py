@@ -1,8 +1,6 @@
-"""Paper experiments, one module each; importing this package registers every recipe."""
+"""Paper experiments, one module each (``register_recipe(Recipe(...))`` at import time).
 
-import importlib
-import pkgutil
-
-for _mod in pkgutil.iter_modules(__path__):
-    if not _mod.name.startswith("_"):
-        importlib.import_module(f"{__name__}.{_mod.name}")
+Importing this package imports no recipe: :func:`tenfold.runtime.registry.recipe_index` reads
+their metadata from source, and :func:`~tenfold.runtime.registry.get_recipe` imports the one
+module a run needs (``all_recipes()`` imports them all).
+"""

@@ -28,6 +28,7 @@ import dataclasses
 import functools
 import logging
 import math
+import time
 from dataclasses import dataclass
 from typing import Literal
 
@@ -49,10 +50,12 @@ from tenfold.augment import (
     soft_target_cross_entropy,
 )
 from tenfold.data import load_dataset
+from tenfold.data.tensor_images import TensorImages, channel_stats, decode_image_folder
 from tenfold.errors import ConfigError
 from tenfold.runtime.io import cached_torch
 from tenfold.runtime.registry import Recipe, register_recipe
 from tenfold.runtime.seeding import seed_everything
+from tenfold.runtime.stepper import LoopStepper
 
 log = logging.getLogger(__name__)
 
@@ -117,81 +120,6 @@ class SnapMixConfig:
 
 
 # -- data ---------------------------------------------------------------------------------------
-@dataclass
-class TensorImages:
-    """A dataset held as tensors, with batch augmentation done on tensors (on any device).
-
-    Training crops are ``crop`` px taken from the stored images after zero padding by
-    ``pad`` (and a horizontal flip if ``flip``); test images are centre-cropped.
-    """
-
-    train_x: torch.Tensor
-    train_y: torch.Tensor
-    test_x: torch.Tensor
-    test_y: torch.Tensor
-    num_classes: int
-    crop: int
-    pad: int
-    flip: bool
-    mean: torch.Tensor
-    std: torch.Tensor
-    test_boxes: torch.Tensor | None = None
-
-    def to(self, device: torch.device | str) -> TensorImages:
-        moved = {k: (v.to(device) if isinstance(v, torch.Tensor) and k != "test_boxes" else v)
-                 for k, v in vars(self).items()}
-        return TensorImages(**moved)
-
-    def to_float(self, x: torch.Tensor) -> torch.Tensor:
-        """uint8 or float images -> normalised float (per-channel train mean and std)."""
-        x = x.float() / 255.0 if x.dtype == torch.uint8 else x.float()
-        return (x - self.mean.view(1, -1, 1, 1)) / self.std.view(1, -1, 1, 1)
-
-    def train_batch(self, idx: torch.Tensor, gen: torch.Generator) -> tuple[torch.Tensor, ...]:
-        """Augmented float training batch for indices ``idx`` (random draws from ``gen``)."""
-        x = self.train_x[idx.to(self.train_x.device)]
-        if self.pad:
-            x = nn.functional.pad(x, (self.pad,) * 4)
-        b, size = x.shape[0], x.shape[-1]
-        oy = torch.randint(0, size - self.crop + 1, (b,), generator=gen).to(x.device)
-        ox = torch.randint(0, size - self.crop + 1, (b,), generator=gen).to(x.device)
-        ar = torch.arange(self.crop, device=x.device)
-        rows = (oy[:, None] + ar)[:, None, :, None]
-        cols = (ox[:, None] + ar)[:, None, None, :]
-        chans = torch.arange(x.shape[1], device=x.device)[None, :, None, None]
-        x = x[torch.arange(b, device=x.device)[:, None, None, None], chans, rows, cols]
-        if self.flip:
-            flip = (torch.rand(b, generator=gen) < 0.5).to(x.device).view(-1, 1, 1, 1)
-            x = torch.where(flip, x.flip(-1), x)
-        return self.to_float(x), self.train_y[idx.to(self.train_y.device)]
-
-    def test_batches(self, batch_size: int = 256):
-        size = self.test_x.shape[-1]
-        off = (size - self.crop) // 2
-        for start in range(0, len(self.test_y), batch_size):
-            x = self.test_x[start:start + batch_size, :, off:off + self.crop, off:off + self.crop]
-            yield self.to_float(x), self.test_y[start:start + batch_size]
-
-
-def _decode(folder, indices, size: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Decode the chosen ImageFolder samples once into a uint8 ``(N, 3, size, size)`` tensor."""
-    from torchvision.io import ImageReadMode, decode_image
-    from torchvision.transforms.v2.functional import resize
-
-    images, labels = [], []
-    for i in indices:
-        path, label = folder.samples[int(i)]
-        img = decode_image(path, mode=ImageReadMode.RGB)
-        images.append(resize(img, [size, size], antialias=True))
-        labels.append(label)
-    return torch.stack(images), torch.tensor(labels, dtype=torch.long)
-
-
-def _stats(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    xf = x.float() / 255.0 if x.dtype == torch.uint8 else x.float()
-    return xf.mean(dim=(0, 2, 3)), xf.std(dim=(0, 2, 3)).clamp_min(1e-3)
-
-
 @functools.lru_cache(maxsize=2)
 def load_images(dataset: str, image_size: int = 64, train_size: int = 0, test_size: int = 0
                 ) -> TensorImages:
@@ -200,7 +128,7 @@ def load_images(dataset: str, image_size: int = 64, train_size: int = 0, test_si
         data = load_dataset("cluttered-digits", num_train=train_size or 2000,
                             num_test=test_size or 2000, seed=0)
         tr, te = data["train"], data["test"]
-        mean, std = _stats(tr.images)
+        mean, std = channel_stats(tr.images)
         return TensorImages(tr.images, tr.labels, te.images, te.labels, 10, crop=32, pad=2,
                             flip=False, mean=mean, std=std, test_boxes=te.boxes)
     splits = load_dataset(dataset)
@@ -215,9 +143,9 @@ def load_images(dataset: str, image_size: int = 64, train_size: int = 0, test_si
     else:
         stored, crop, pad = 32, 32, 4
     train = splits["train"]
-    tx, ty = _decode(train, choose(len(train), train_size), stored)
-    vx, vy = _decode(splits["test"], choose(len(splits["test"]), test_size), stored)
-    mean, std = _stats(tx)
+    tx, ty = decode_image_folder(train, choose(len(train), train_size), stored)
+    vx, vy = decode_image_folder(splits["test"], choose(len(splits["test"]), test_size), stored)
+    mean, std = channel_stats(tx)
     return TensorImages(tx, ty, vx, vy, len(train.classes), crop=crop, pad=pad, flip=True,
                         mean=mean, std=std)
 
@@ -312,67 +240,110 @@ def pretrained_state(config: SnapMixConfig, device: torch.device
     return blob["state_dict"], float(blob["test_acc"])
 
 
+class MethodTrainer:
+    """One method's training as a resumable per-epoch :class:`LoopStepper` (``self.stepper``).
+
+    Paired across methods: the same initial weights (``seed_everything(seed)``, then the
+    pretrained backbone ``init_state`` if given) and the same data order and crops (a data
+    generator seeded with ``seed``); the mixing draws use their own generator. With a launched
+    ``fabric`` the model and optimiser go through ``fabric.setup`` and the backward pass through
+    ``fabric.backward``; under several processes every rank draws the same global batch of
+    ``batch_size × world_size`` images and trains on its own slice (DDP averages the gradients),
+    and the epoch loss is averaged over ranks.
+    """
+
+    def __init__(self, method: str, config: SnapMixConfig, data: TensorImages,
+                 device: torch.device, seed: int, autocast_dtype: torch.dtype | None = None,
+                 init_state: dict[str, torch.Tensor] | None = None, fabric=None):
+        seed_everything(seed)
+        model = build_model(config, data.num_classes, data.train_x.shape[1])
+        if init_state is not None:
+            load_backbone(model, init_state)
+        model = model.to(device)
+        if device.type == "cuda":
+            model = model.to(memory_format=torch.channels_last)
+        opt = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=0.9, nesterov=True,
+                              weight_decay=config.weight_decay)
+        self.model, self.fabric = model, fabric       # the plain module (CAMs, evaluation)
+        self.rank, self.world = (fabric.global_rank, fabric.world_size) if fabric else (0, 1)
+        self.train_model, self.opt = fabric.setup(model, opt) if fabric else (model, opt)
+        self.backward = fabric.backward if fabric else (lambda loss: loss.backward())
+        self.method, self.config, self.data, self.device = method, config, data, device
+        self.autocast_dtype = autocast_dtype
+        self.data_gen = torch.Generator().manual_seed(seed * 7919 + 1)
+        mix_gen = torch.Generator().manual_seed(seed * 7919 + 2)
+        self.mixer = build_mixer(method, config, data.num_classes, mix_gen)
+        self.steps_per_epoch = max(len(data.train_y) // (config.batch_size * self.world), 1)
+        self.memory = {"accs": [], "final_loss": 0.0, "step_time": 0.0, "steps": 0}
+        self.stepper = LoopStepper(self.epoch, config.epochs, {
+            "model": model, "opt": self.opt, "data_gen": self.data_gen, "mix_gen": mix_gen},
+            self.memory)
+
+    def epoch(self, epoch: int) -> dict[str, float]:
+        """Train one epoch, then evaluate on the test set."""
+        config, data, device, model = self.config, self.data, self.device, self.train_model
+        per_rank = config.batch_size
+        batch = per_rank * self.world
+        total = self.steps_per_epoch * config.epochs
+        model.train()
+        order = torch.randperm(len(data.train_y), generator=self.data_gen)
+        loss_sum = 0.0
+        for b in range(self.steps_per_epoch):
+            for group in self.opt.param_groups:
+                group["lr"] = lr_at(config, epoch * self.steps_per_epoch + b, total)
+            x, y = data.train_batch(order[b * batch:(b + 1) * batch], self.data_gen)
+            if self.world > 1:
+                x = x[self.rank * per_rank:(self.rank + 1) * per_rank]
+                y = y[self.rank * per_rank:(self.rank + 1) * per_rank]
+            if device.type == "cuda":
+                x = x.contiguous(memory_format=torch.channels_last)
+            start = time.perf_counter()
+            with torch.autocast(device.type, dtype=self.autocast_dtype or torch.bfloat16,
+                                enabled=self.autocast_dtype is not None):
+                if self.mixer is not None:
+                    x, targets = self.mixer(x, y, self.model)
+                else:
+                    targets = y
+                loss = soft_target_cross_entropy(model(x).float(), targets)
+            self.opt.zero_grad(set_to_none=True)
+            self.backward(loss)
+            self.opt.step()
+            loss_sum += float(loss.detach())  # synchronises, so the timing is honest on GPU
+            self.memory["step_time"] += time.perf_counter() - start
+            self.memory["steps"] += 1
+        loss_mean = loss_sum / self.steps_per_epoch
+        if self.world > 1:
+            loss_mean = float(self.fabric.all_reduce(torch.tensor(loss_mean), reduce_op="mean"))
+        acc = evaluate(self.model, data)
+        self.memory["accs"].append(acc)
+        self.memory["final_loss"] = loss_mean
+        return {"test_acc": acc, "loss": loss_mean}
+
+    def metrics(self) -> dict[str, float]:
+        """Final and best test accuracy, the best epoch and the last epoch's mean loss."""
+        accs = self.memory["accs"]
+        best = max(range(len(accs)), key=lambda i: accs[i])
+        return {"test_acc": accs[-1], "best_test_acc": accs[best], "best_epoch": float(best + 1),
+                "final_loss": self.memory["final_loss"]}
+
+    @property
+    def step_seconds(self) -> float:
+        return self.memory["step_time"] / max(self.memory["steps"], 1)
+
+
 def train_method(method: str, config: SnapMixConfig, data: TensorImages, device: torch.device,
                  seed: int, log_fn=None, autocast_dtype: torch.dtype | None = None,
                  init_state: dict[str, torch.Tensor] | None = None
                  ) -> tuple[nn.Module, dict[str, float], float]:
-    """Train one method; returns ``(model, metrics, seconds per training step)``.
-
-    Paired across methods: the same initial weights (``seed_everything(seed)``, then the
-    pretrained backbone ``init_state`` if given) and the same data order and crops (a data
-    generator seeded with ``seed``); the mixing draws use their own generator.
-    """
-    import time
-
-    seed_everything(seed)
-    model = build_model(config, data.num_classes, data.train_x.shape[1])
-    if init_state is not None:
-        load_backbone(model, init_state)
-    model = model.to(device)
-    if device.type == "cuda":
-        model = model.to(memory_format=torch.channels_last)
-    opt = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=0.9, nesterov=True,
-                          weight_decay=config.weight_decay)
-    data_gen = torch.Generator().manual_seed(seed * 7919 + 1)
-    mixer = build_mixer(method, config, data.num_classes,
-                        torch.Generator().manual_seed(seed * 7919 + 2))
-    n = len(data.train_y)
-    steps_per_epoch = max(n // config.batch_size, 1)
-    total = steps_per_epoch * config.epochs
-    accs, step, loss_sum, step_time = [], 0, 0.0, 0.0
-    for epoch in range(config.epochs):
-        model.train()
-        order = torch.randperm(n, generator=data_gen)
-        loss_sum = 0.0
-        for b in range(steps_per_epoch):
-            for group in opt.param_groups:
-                group["lr"] = lr_at(config, step, total)
-            x, y = data.train_batch(order[b * config.batch_size:(b + 1) * config.batch_size],
-                                    data_gen)
-            if device.type == "cuda":
-                x = x.contiguous(memory_format=torch.channels_last)
-            start = time.perf_counter()
-            with torch.autocast(device.type, dtype=autocast_dtype or torch.bfloat16,
-                                enabled=autocast_dtype is not None):
-                if mixer is not None:
-                    x, targets = mixer(x, y, model)
-                else:
-                    targets = y
-                loss = soft_target_cross_entropy(model(x).float(), targets)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            loss_sum += float(loss.detach())  # synchronises, so the timing below is honest on GPU
-            step_time += time.perf_counter() - start
-            step += 1
-        acc = evaluate(model, data)
-        accs.append(acc)
+    """Train one method outside a run (no checkpoints); returns ``(model, metrics, seconds per
+    training step)``. ``log_fn(method, epoch, **metrics)`` is called after every epoch."""
+    trainer = MethodTrainer(method, config, data, device, seed, autocast_dtype, init_state)
+    while not trainer.stepper.stopped:
+        epoch = trainer.stepper.epoch
+        logged = trainer.stepper.step()
         if log_fn is not None:
-            log_fn(method, epoch + 1, test_acc=acc, loss=loss_sum / steps_per_epoch)
-    best = max(range(len(accs)), key=lambda i: accs[i])
-    metrics = {"test_acc": accs[-1], "best_test_acc": accs[best], "best_epoch": float(best + 1),
-               "final_loss": loss_sum / steps_per_epoch}
-    return model, metrics, step_time / max(step, 1)
+            log_fn(method, epoch + 1, **logged)
+    return trainer.model, trainer.metrics(), trainer.step_seconds
 
 
 # -- label fidelity -------------------------------------------------------------------------
@@ -472,10 +443,12 @@ def run(config: SnapMixConfig, ctx) -> dict[str, dict[str, float]]:
                        and config.fidelity_mixes > 0)
     for method in config.methods:
         def stage(method=method):
+            trainer = MethodTrainer(method, config, data, ctx.device, ctx.seed,
+                                    init_state=init_state, fabric=ctx.fabric)
             with ctx.timed(method, "train_s"):
-                model, metrics, step_s = train_method(method, config, data, ctx.device,
-                                                      ctx.seed, ctx.log, init_state=init_state)
-            ctx.record_timing(method, "step_s", step_s)
+                ctx.fit(method, trainer.stepper, checkpoint_every=max(1, config.epochs // 20))
+            ctx.record_timing(method, "step_s", trainer.step_seconds)
+            model, metrics = trainer.model, trainer.metrics()
             extra: dict[str, float] = {}
             gen = torch.Generator().manual_seed(ctx.seed * 7919 + 3)
             if fidelity_wanted and method == "none":
@@ -516,7 +489,7 @@ register_recipe(Recipe(
                   "snapmix_beta": 1.0, "train_size": 0, "test_size": 0,
                   "methods": ("none", "mixup", "cutmix", "snapmix"), "seeds": [0, 1, 2]},
     },
-    datasets=DATASETS, baseline="none", primary_metric="test_acc",
+    datasets=DATASETS, baseline="none", primary_metric="test_acc", distributed=True,
     summary="SnapMix vs no mixing / MixUp / CutMix / asymmetric CutMix: accuracy and label "
             "fidelity (AAAI 2021)",
 ))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import torch
 from lightning_fabric import Fabric
@@ -16,25 +17,21 @@ from tqdm.auto import tqdm
 from tenfold.runtime.io import read_json, save_torch, write_json
 from tenfold.runtime.rundir import RunDir
 from tenfold.runtime.seeding import capture_rng_state, make_generator, restore_rng_state
+from tenfold.runtime.stepper import Stepper
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+#: Test hook: ``TENFOLD_FAULT_AFTER_STEPS=k`` makes :meth:`RunContext.fit` save a checkpoint and
+#: raise :class:`InjectedFault` after the k-th step driven in one seed (a kill right after a
+#: checkpoint, inside a method), so tests can check that resuming gives the uninterrupted result.
+FAULT_ENV = "TENFOLD_FAULT_AFTER_STEPS"
 
-class Stepper(Protocol):
-    """A resumable training loop: ``step()`` advances ``epoch`` by one until ``stopped``."""
+__all__ = ["FAULT_ENV", "InjectedFault", "RunContext", "Stepper"]
 
-    epoch: int
-    max_epochs: int
 
-    @property
-    def stopped(self) -> bool: ...
-
-    def step(self) -> dict[str, float]: ...
-
-    def state_dict(self) -> dict[str, Any]: ...
-
-    def load_state_dict(self, state: dict[str, Any]) -> None: ...
+class InjectedFault(RuntimeError):
+    """Raised by :meth:`RunContext.fit` when the ``TENFOLD_FAULT_AFTER_STEPS`` hook fires."""
 
 
 class RunContext:
@@ -48,6 +45,9 @@ class RunContext:
         self.seed = seed
         self.fabric = fabric
         self.timings: dict[str, dict[str, float]] = {}
+        self.steps_driven = 0          # steps run through fit() in this seed (all methods)
+        fault = os.environ.get(FAULT_ENV, "").strip()
+        self._fault_after = int(fault) if fault else None
 
     @property
     def device(self) -> torch.device:
@@ -116,7 +116,11 @@ class RunContext:
     def fit(self, key: str, trainer: Stepper, checkpoint_every: int = 25) -> Stepper:
         """Drive ``trainer.step()`` to the end, logging every step under method ``key`` and
         checkpointing every ``checkpoint_every`` steps; a resumed run continues from the last
-        checkpoint with the same random stream, so its result equals an uninterrupted run's."""
+        checkpoint with the same random stream, so its result equals an uninterrupted run's.
+
+        The one training-loop protocol of tenfold: build the model, optimiser and data, wrap the
+        loop body in a :class:`~tenfold.runtime.stepper.Stepper` (its backward pass through
+        ``ctx.fabric.backward``), ``ctx.fit`` it, then read the result from the stepper."""
         state = self.load_checkpoint(key)
         if state is not None:
             trainer.load_state_dict(state)
@@ -125,8 +129,13 @@ class RunContext:
             if trainer.stopped:
                 break
             self.log(key, step, **trainer.step())
+            self.steps_driven += 1
             if checkpoint_every and (step + 1) % checkpoint_every == 0:
                 self.save_checkpoint(key, trainer.state_dict())
+            if self._fault_after is not None and self.steps_driven >= self._fault_after:
+                self.save_checkpoint(key, trainer.state_dict())
+                raise InjectedFault(f"{FAULT_ENV}={self._fault_after}: stopped after step "
+                                    f"{trainer.epoch} of {key!r} (seed {self.seed})")
         return trainer
 
     def cached(self, key: str, compute: Callable[[], T]) -> T:

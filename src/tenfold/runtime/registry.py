@@ -3,16 +3,31 @@
 A recipe is a paper's experiment at a chosen scale: a config dataclass (it must have a
 ``dataset`` field), named presets, and ``run(config, ctx) -> {method: {metric: value}}`` for one
 seed. The runtime loops over seeds, stores each seed's result, and summarises.
+
+Registration is lazy: :func:`recipe_index` reads every module of ``tenfold.recipes`` as source
+text (its ``register_recipe(Recipe(...))`` call, with the module's constants) without importing
+it, so ``tenfold list`` and argument errors need neither torch nor torch_geometric;
+:func:`get_recipe` imports the one module it needs. A module whose call cannot be read that way
+(for example a value computed by a function) is imported instead, so a new recipe module is
+always found.
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import importlib
+import logging
+import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from tenfold.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 PRESETS = ("smoke", "quick", "paper")
 
@@ -35,6 +50,12 @@ class Recipe:
         primary_metric: the metric shown first in tables and bar charts.
         higher_is_better: direction of ``primary_metric``.
         summary: one line for ``tenfold list``.
+        quick_minutes: about how many minutes the ``quick`` preset takes on a 2-core CPU
+            (``None``: not measured).
+        distributed: ``True`` when ``run`` trains data-parallel under several processes
+            (``torchrun``: ``fabric.setup``, ``fabric.backward``, per-rank batches, metrics
+            reduced over ranks). ``False`` (full-batch graph recipes): under more than one
+            process the run stops with one error before it trains.
     """
 
     name: str
@@ -47,6 +68,8 @@ class Recipe:
     summary: str
     higher_is_better: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    quick_minutes: float | None = None
+    distributed: bool = False
 
     def preset(self, name: str) -> tuple[dict[str, Any], list[int]]:
         """Overrides and default seeds of preset ``name``."""
@@ -60,6 +83,148 @@ class Recipe:
 
 
 _RECIPES: dict[str, Recipe] = {}
+
+#: The fields of :class:`Recipe` that :func:`recipe_index` reads without importing a module.
+INFO_FIELDS = ("name", "summary", "presets", "datasets", "baseline", "primary_metric",
+               "higher_is_better", "quick_minutes", "distributed")
+
+
+@dataclass(frozen=True)
+class RecipeInfo:
+    """A recipe's metadata, read from its module's source without importing it."""
+
+    name: str
+    module: str
+    summary: str
+    presets: dict[str, dict[str, Any]]
+    datasets: tuple[str, ...]
+    baseline: str | None
+    primary_metric: str
+    higher_is_better: bool = True
+    quick_minutes: float | None = None
+    distributed: bool = False
+
+
+class _NotLiteral(Exception):
+    """A value in a ``Recipe(...)`` call that cannot be read without running the module."""
+
+
+class _Reader:
+    """Evaluates constant expressions of one module: literals, tuples/lists/dicts/sets (with
+    ``*`` and ``**``), names bound once at module level to such values, ``list``/``tuple``/
+    ``range``/``dict`` of those, unary minus and ``+``/``*`` of numbers and sequences."""
+
+    _CALLS = {"list": list, "tuple": tuple, "range": range, "dict": dict, "set": set}
+
+    def __init__(self, tree: ast.Module):
+        self.names: dict[str, ast.expr] = {}
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                    and isinstance(node.targets[0], ast.Name):
+                self.names[node.targets[0].id] = node.value
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) \
+                    and node.value is not None:
+                self.names[node.target.id] = node.value
+
+    def value(self, node: ast.expr, depth: int = 0) -> Any:
+        if depth > 20:
+            raise _NotLiteral("too deep")
+        ev = lambda n: self.value(n, depth + 1)  # noqa: E731
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Name) and node.id in self.names:
+            return ev(self.names[node.id])
+        if isinstance(node, ast.Tuple | ast.List | ast.Set):
+            items: list[Any] = []
+            for elt in node.elts:
+                items.extend(ev(elt.value) if isinstance(elt, ast.Starred) else [ev(elt)])
+            kind = {ast.Tuple: tuple, ast.List: list, ast.Set: set}[type(node)]
+            return kind(items)
+        if isinstance(node, ast.Dict):
+            out: dict[Any, Any] = {}
+            for key, val in zip(node.keys, node.values, strict=True):
+                if key is None:
+                    out.update(ev(val))
+                else:
+                    out[ev(key)] = ev(val)
+            return out
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id in self._CALLS and not node.keywords:
+            return self._CALLS[node.func.id](*[ev(a) for a in node.args])
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -ev(node.operand)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mult):
+            left, right = ev(node.left), ev(node.right)
+            return left + right if isinstance(node.op, ast.Add) else left * right
+        raise _NotLiteral(ast.dump(node)[:80])
+
+
+def _read_infos(path: Path, module: str) -> list[RecipeInfo] | None:
+    """The ``Recipe(...)`` calls of one module's source, or ``None`` if one cannot be read."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    reader = _Reader(tree)
+    infos = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id == "Recipe"):
+            continue
+        if node.args or any(k.arg is None for k in node.keywords):
+            return None
+        keywords = {k.arg: k.value for k in node.keywords if k.arg in INFO_FIELDS}
+        try:
+            values = {k: reader.value(v) for k, v in keywords.items()}
+        except (_NotLiteral, TypeError, ValueError, KeyError):
+            return None
+        if not {"name", "summary", "presets", "datasets", "primary_metric"} <= set(values):
+            return None
+        values["datasets"] = tuple(values["datasets"])
+        values.setdefault("baseline", None)
+        infos.append(RecipeInfo(module=module, **values))
+    return infos
+
+
+def _info_of(recipe: Recipe) -> RecipeInfo:
+    module = getattr(recipe.run, "__module__", "") or ""
+    return RecipeInfo(module=module, **{k: getattr(recipe, k) for k in INFO_FIELDS})
+
+
+def _recipe_modules() -> list[tuple[str, Path]]:
+    """``(module name, file)`` of every public module of the ``tenfold.recipes`` package."""
+    import tenfold.recipes as package
+
+    found = []
+    for folder in package.__path__:
+        for path in sorted(Path(folder).glob("*.py")):
+            if not path.stem.startswith("_"):
+                found.append((f"{package.__name__}.{path.stem}", path))
+    return found
+
+
+def recipe_index() -> dict[str, RecipeInfo]:
+    """Every recipe's metadata by name, sorted, importing only modules whose ``Recipe(...)``
+    call is not made of constants (and none that is already imported is read again)."""
+    infos: dict[str, RecipeInfo] = {}
+    for module, path in _recipe_modules():
+        read = None if module in sys.modules or os.environ.get("TENFOLD_EAGER_RECIPES") \
+            else _read_infos(path, module)
+        if read is None:
+            before = set(_RECIPES)
+            importlib.import_module(module)
+            read = [_info_of(r) for n, r in _RECIPES.items()
+                    if n not in before or r.run.__module__ == module]
+        for info in read:
+            infos[info.name] = info
+    for name, recipe in _RECIPES.items():      # registered from elsewhere (tests, plug-ins)
+        infos.setdefault(name, _info_of(recipe))
+    return dict(sorted(infos.items()))
+
+
+def recipe_names() -> list[str]:
+    """The names of every recipe (no recipe module is imported when their calls are constant)."""
+    return list(recipe_index())
 
 
 def register_recipe(recipe: Recipe) -> Recipe:
@@ -76,14 +241,34 @@ def register_recipe(recipe: Recipe) -> Recipe:
 
 
 def all_recipes() -> dict[str, Recipe]:
-    """Every registered recipe, importing the recipe modules first."""
-    import tenfold.recipes  # noqa: F401  (registers on import)
-
+    """Every registered recipe, importing every recipe module."""
+    for module, _ in _recipe_modules():
+        importlib.import_module(module)
     return dict(sorted(_RECIPES.items()))
 
 
 def get_recipe(name: str) -> Recipe:
-    recipes = all_recipes()
-    if name not in recipes:
-        raise ConfigError(f"unknown recipe {name!r}; known recipes: {', '.join(recipes)}")
-    return recipes[name]
+    """The recipe ``name``, importing only its own module.
+
+    Under several processes (``WORLD_SIZE > 1``, set by ``torchrun``) a recipe that is not
+    ``distributed`` is refused here, before anything is written or trained."""
+    if name not in _RECIPES:
+        index = recipe_index()
+        if name not in index:
+            raise ConfigError(f"unknown recipe {name!r}; known recipes: {', '.join(index)}")
+        importlib.import_module(index[name].module)
+        if name not in _RECIPES:
+            raise ConfigError(f"recipe module {index[name].module} did not register {name!r}")
+    recipe = _RECIPES[name]
+    check_world_size(recipe, int(os.environ.get("WORLD_SIZE", "1")))
+    return recipe
+
+
+def check_world_size(recipe: Recipe | RecipeInfo, world_size: int) -> None:
+    """Refuse to run a recipe that cannot train data-parallel in ``world_size > 1`` processes
+    (it would train identical copies)."""
+    if world_size > 1 and not recipe.distributed:
+        raise ConfigError(
+            f"recipe {recipe.name!r} trains full-batch on one device and cannot use "
+            f"{world_size} processes; run it without torchrun (data-parallel recipes: "
+            f"{', '.join(n for n, i in recipe_index().items() if i.distributed) or 'none'})")
