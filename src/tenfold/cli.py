@@ -43,10 +43,10 @@ def _setup(verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug lo
 @app.command("list")
 def list_cmd() -> None:
     """Recipes with their presets and datasets, and every dataset with where it is found now."""
-    from tenfold.runtime.registry import all_recipes
+    from tenfold.runtime.registry import recipe_index  # metadata only: no recipe imported
 
     typer.echo("Recipes (tenfold run NAME --preset P --dataset D):")
-    for name, recipe in all_recipes().items():
+    for name, recipe in recipe_index().items():
         typer.echo(f"  {name:16s} {recipe.summary}")
         typer.echo(f"  {'':16s} presets: {', '.join(recipe.presets)}; "
                    f"datasets: {', '.join(recipe.datasets)} (default {recipe.datasets[0]})")
@@ -351,6 +351,7 @@ def main() -> None:
 
 
 def _fail(message: str, code: int) -> None:
-    """Print ``error: message`` as one line and exit."""
-    typer.echo("error: " + " ".join(message.split()), err=True)
+    """Print ``error: message`` as one line and exit (under torchrun: rank 0 prints it)."""
+    if int(os.environ.get("RANK", "0")) == 0:
+        typer.echo("error: " + " ".join(message.split()), err=True)
     sys.exit(code)
