@@ -1,0 +1,47 @@
+"""The ``udor`` recipe end to end on its embedded default (smoke preset), and its config checks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tenfold.errors import ConfigError
+from tenfold.runtime.launch import plan_run, start_run
+
+METRICS = {"rec_mae", "visual_error", "do_nothing_error", "visual_ratio", "modularity",
+           "matchings_agree", "macro_f1", "micro_f1", "macro_precision", "macro_recall",
+           "micro_precision", "micro_recall"}
+
+
+def test_smoke_run_scores_every_method(tmp_path):
+    path = start_run("udor", preset="smoke", out=tmp_path, device="cpu")
+    summary = json.loads((path / "summary.json").read_text())
+    agg = summary["aggregate"]
+    assert summary["dataset"] == "digits"
+    assert set(agg) == {"udor", "udor-marginal", "ae", "s-ae"}
+    nothing = {m["do_nothing_error"]["mean"] for m in agg.values()}
+    assert len(nothing) == 1 and nothing.pop() > 0          # one test set for every method
+    for method, scores in agg.items():
+        assert set(scores) == METRICS, method
+        for name in ("macro_f1", "micro_f1", "macro_precision", "micro_recall"):
+            assert 0.0 <= scores[name]["mean"] <= 1.0, (method, name)
+        assert 0 < scores["visual_error"]["mean"] <= 255
+        assert scores["visual_ratio"]["mean"] == pytest.approx(
+            scores["visual_error"]["mean"] / scores["do_nothing_error"]["mean"], rel=1e-6)
+    figures = {p.name for p in (path / "figures").iterdir()}
+    assert {"removal-udor-seed0.png", "swap-s-ae-seed0.png", "metrics-seed0.png"} <= figures
+    steps = [json.loads(line) for line in (path / "metrics.jsonl").read_text().splitlines()]
+    assert {r["method"] for r in steps} == {"udor", "udor-marginal", "ae", "s-ae"}
+    assert {"rep", "zero", "cls", "gan"} <= set(next(r for r in steps if r["method"] == "udor"))
+
+
+def test_bad_config_is_refused():
+    with pytest.raises(ConfigError, match="methods"):
+        plan_run("udor", preset="smoke", overrides=["methods=udor,monet"])
+    with pytest.raises(ConfigError, match="classes"):
+        plan_run("udor", preset="smoke", overrides=["classes=1,1"])
+    with pytest.raises(ConfigError, match="max_offset"):
+        plan_run("udor", preset="smoke", overrides=["slots=offset", "max_offset=0"])
+    with pytest.raises(ConfigError):
+        plan_run("udor", preset="smoke", overrides=["slots=grid"])
