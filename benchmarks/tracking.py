@@ -1,0 +1,227 @@
+"""Tracking-by-counting against peaks + Hungarian and peaks + min-cost flow.
+
+Sections (all by default; ``--sections`` picks some):
+
+- ``synthetic``: synthetic crowds (32 x 32 cells, 20 frames, 10 % noise) at 10/20/40/60 targets,
+  ``--seeds`` seeds: MOTA, IDF1, ID switches, FP, FN per method; the counting tracker chunked
+  (10 frames, 5 look-ahead) and, at 40 and 60 targets, as one program over all 20 frames.
+- ``scaling``: 20 targets, 50 -> 400 frames: solver time per frame and peak memory (each length
+  in a fresh subprocess, ``ru_maxrss``), chunked, plus one program over 50 / 100 frames.
+- ``pets``: PETS09-S2L1, all 795 frames, the public detections rendered as density (16-pixel
+  cells): every method's MOTA/IDF1 and the counting tracker's wall time.
+- ``pets_net``: a DensityFCN trained on the first half of PETS09-S2L1 against the ground-truth
+  dots (``--net-epochs``), every method on its density maps of the second half.
+
+Writes benchmarks/results/tracking.json after every section.
+Run: ``OMP_NUM_THREADS=1 python benchmarks/tracking.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from tenfold.data.synthetic.crowds import synthetic_crowd
+from tenfold.recipes.tracking import (
+    TrackingConfig,
+    make_trackers,
+    pets_density,
+    pets_network_density,
+    run_tracker,
+    score,
+)
+from tenfold.runtime.launch import machine_info
+
+OUT = Path(__file__).parent / "results" / "tracking.json"
+DENSITIES = (10, 20, 40, 60)
+
+
+def timed(fn):
+    wall, cpu = time.perf_counter(), time.process_time()
+    out = fn()
+    return out, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def mean_std(values) -> dict[str, float]:
+    arr = np.asarray(values, dtype=float)
+    return {"mean": float(arr.mean()), "std": float(arr.std(ddof=1)) if len(arr) > 1 else 0.0,
+            "values": arr.tolist()}
+
+
+def synthetic(seeds: list[int], time_limit: float) -> dict:
+    config = TrackingConfig(time_limit=time_limit)
+    trackers = make_trackers(config)
+    whole = make_trackers(replace(config, chunk_length=0))["counting"]
+    rows = {}
+    for n in DENSITIES:
+        per = {}
+        for seed in seeds:
+            crowd = synthetic_crowd(n, size=32, frames=20, noise=0.1, seed=seed)
+            variants = dict(trackers)
+            if n >= 40:
+                variants["counting_one_program"] = whole
+            for name, tracker in variants.items():
+                out, wall, cpu = timed(lambda t=tracker, d=crowd.density: run_tracker(t, d))
+                m = score(crowd.tracks, out["tracks"], config, 20)
+                m.update(wall_s=wall, cpu_s=cpu, time_limited=out.get("time_limited", 0.0))
+                per.setdefault(name, []).append(m)
+                print(f"n={n} seed={seed} {name}: MOTA {m['mota']:.3f} IDF1 {m['idf1']:.3f} "
+                      f"{wall:.1f}s", flush=True)
+        rows[str(n)] = {name: {k: mean_std([r[k] for r in runs]) for k in runs[0]}
+                        for name, runs in per.items()}
+        c = [r["mota"] for r in per["counting"]]
+        for base in ("peaks_hungarian", "peaks_flow"):
+            diff = [a - r["mota"] for a, r in zip(c, per[base], strict=True)]
+            rows[str(n)][f"counting_minus_{base}_mota"] = mean_std(diff)
+            rows[str(n)][f"counting_above_{base}_every_seed"] = bool(min(diff) > 0)
+    return rows
+
+
+def scaling_one(frames: int, chunk: int, time_limit: float) -> dict:
+    config = TrackingConfig(time_limit=time_limit, chunk_length=chunk)
+    crowd = synthetic_crowd(20, size=32, frames=frames, noise=0.1, seed=0)
+    tracker = make_trackers(replace(config, methods=("counting",)))["counting"]
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    res, wall, cpu = timed(lambda: tracker.track(crowd.density))
+    m = score(crowd.tracks, res.tracks.tolist(), config, frames)
+    return {"frames": frames, "chunk_length": chunk, "wall_s": wall, "cpu_s": cpu,
+            "solver_s": res.stats["lp_s"] + res.stats["mip_s"],
+            "solver_s_per_frame": (res.stats["lp_s"] + res.stats["mip_s"]) / frames,
+            "cpu_s_per_frame": cpu / frames, "chunks": res.stats["chunks"],
+            "max_variables": res.stats["max_variables"],
+            "time_limited": res.stats["status_limit"], "mota": m["mota"], "idf1": m["idf1"],
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "rss_before_mb": before / 1024}
+
+
+def scaling(time_limit: float) -> list[dict]:
+    runs = [(f, 10) for f in (50, 100, 200, 400)] + [(50, 0), (100, 0)]
+    out = []
+    for frames, chunk in runs:
+        proc = subprocess.run([sys.executable, __file__, "--scaling-one", str(frames), str(chunk),
+                               "--time-limit", str(time_limit)], capture_output=True, text=True,
+                              check=True)
+        row = json.loads(proc.stdout.strip().splitlines()[-1])
+        print(f"frames={frames} chunk={chunk}: {row['solver_s_per_frame']:.3f} s/frame, "
+              f"{row['peak_rss_mb']:.0f} MB", flush=True)
+        out.append(row)
+    return out
+
+
+def pets(time_limit: float) -> dict:
+    from tenfold.data import load_dataset
+
+    config = TrackingConfig(dataset="pets09-s2l1", time_limit=time_limit)
+    seq = load_dataset("pets09-s2l1")
+    density, gt, T = pets_density(seq, config)
+    rows = {"frames": T, "cell_px": config.cell, "match_threshold_px": 2 * config.cell}
+    for name, tracker in make_trackers(config).items():
+        out, wall, cpu = timed(lambda t=tracker: run_tracker(t, density))
+        m = score(gt, out["tracks"], config, T)
+        m.update(wall_s=wall, cpu_s=cpu, time_limited=out.get("time_limited", 0.0))
+        rows[name] = m
+        print(f"pets {name}: {m}", flush=True)
+    return rows
+
+
+class _Ctx:
+    """The few RunContext members pets_network_density needs, without a run directory."""
+
+    def __init__(self, seed: int):
+        from lightning_fabric import Fabric
+
+        self.seed, self.device, self.timings = seed, torch.device("cpu"), {}
+        self.fabric = Fabric(accelerator="cpu", devices=1)
+        self.fabric.launch()
+        self.losses: list[dict] = []
+
+    def generator(self, offset: int = 0) -> torch.Generator:
+        return torch.Generator().manual_seed(self.seed * 1_000_003 + offset)
+
+    def fit(self, key, trainer, checkpoint_every=0):
+        while not trainer.stopped:
+            self.losses.append(trainer.step())
+        return trainer
+
+    def timed(self, method, name):
+        from contextlib import nullcontext
+        return nullcontext()
+
+
+def pets_net(time_limit: float, epochs: int, seed: int) -> dict:
+    from tenfold.data import load_dataset
+
+    config = TrackingConfig(dataset="pets09-s2l1", time_limit=time_limit,
+                            density_net_epochs=epochs)
+    seq = load_dataset("pets09-s2l1")
+    det_density, gt, T = pets_density(seq, config)
+    ctx = _Ctx(seed)
+    (pred, split, extra), wall, cpu = timed(
+        lambda: pets_network_density(seq, gt, T, config, ctx))
+    rows = {"epochs": epochs, "seed": seed, "train_frames": split, "test_frames": T - split,
+            "train_wall_s": wall, "train_cpu_s": cpu, "final_train": ctx.losses[-1], **extra,
+            "det_count_mae_test": float((det_density[split:].sum((1, 2))
+                                         - torch.bincount(gt[:, 0].long(), minlength=T)[split:]
+                                         ).abs().float().mean())}
+    for name, tracker in make_trackers(config).items():
+        for source, dens in (("net", pred), ("det", det_density)):
+            out = run_tracker(tracker, dens)
+            rows[f"{name}_{source}"] = score(gt, out["tracks"], config, T, split)
+            print(f"pets second half {name} on {source}: {rows[f'{name}_{source}']}", flush=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sections", default="synthetic,scaling,pets,pets_net")
+    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--time-limit", type=float, default=30.0)
+    parser.add_argument("--net-epochs", type=int, default=8)
+    parser.add_argument("--scaling-one", nargs=2, type=int, metavar=("FRAMES", "CHUNK"))
+    parser.add_argument("--out", default=str(OUT))
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    if args.scaling_one:
+        print(json.dumps(scaling_one(*args.scaling_one, args.time_limit)))
+        return
+    out = Path(args.out)
+    result = json.loads(out.read_text()) if out.exists() else {}
+    result.update({"command": "OMP_NUM_THREADS=1 python " + " ".join(sys.argv),
+                   "date": datetime.now(UTC).isoformat(timespec="seconds"),
+                   "machine": machine_info(), "seeds": [int(s) for s in args.seeds.split(",")],
+                   "time_limit_s": args.time_limit,
+                   "settings": {k: v for k, v in vars(TrackingConfig()).items()
+                                if not isinstance(v, tuple)},
+                   "load_note": f"os.getloadavg at start: {os.getloadavg()}"})
+    seeds = result["seeds"]
+    for section in args.sections.split(","):
+        start = time.perf_counter()
+        if section == "synthetic":
+            result["synthetic"] = synthetic(seeds, args.time_limit)
+        elif section == "scaling":
+            result["scaling"] = scaling(args.time_limit)
+        elif section == "pets":
+            result["pets"] = pets(args.time_limit)
+        elif section == "pets_net":
+            result["pets_net"] = pets_net(args.time_limit, args.net_epochs, seeds[0])
+        else:
+            raise SystemExit(f"unknown section {section!r}")
+        result.setdefault("section_wall_s", {})[section] = time.perf_counter() - start
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=1))
+        print(f"section {section} done in {time.perf_counter() - start:.0f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
