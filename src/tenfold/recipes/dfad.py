@@ -18,21 +18,23 @@ test accuracy of every student (summary) and accuracy against training wall-cloc
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from tenfold.data.tensor_images import images32
 from tenfold.distill import accuracy
 from tenfold.errors import ConfigError
 from tenfold.gan.dfad import DataFreeDistillation, l1_discrepancy
 from tenfold.gan.models import DFADGenerator, LeNet5
-from tenfold.recipes.osgan import images32, train_classifier
 from tenfold.runtime.io import cached_torch, save_torch
 from tenfold.runtime.registry import Recipe, register_recipe
 from tenfold.runtime.seeding import seed_everything
+from tenfold.runtime.stepper import LoopStepper
+from tenfold.runtime.timing import interleaved_timer
+from tenfold.supervised import classifier_trainer
 
 log = logging.getLogger(__name__)
 MODES = ("two-stage", "one-stage")
@@ -101,11 +103,6 @@ def _sampler(shape: tuple[int, ...], gen: torch.Generator, device: torch.device)
     return sample
 
 
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
 def _teacher(config: DFADConfig, ctx, x_train: torch.Tensor, y_train: torch.Tensor,
              num_classes: int) -> LeNet5:
     """The LeNet-5 teacher of seed ``ctx.seed``, trained once.
@@ -116,9 +113,12 @@ def _teacher(config: DFADConfig, ctx, x_train: torch.Tensor, y_train: torch.Tens
     """
     def trained_state() -> dict[str, torch.Tensor]:
         seed_everything(ctx.seed)
+        model = LeNet5(num_classes=int(y_train.max()) + 1).to(ctx.device)
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        trainer = classifier_trainer(model, opt, x_train, y_train, config.teacher_epochs, 128,
+                                     ctx.generator(0), ctx.device)
         with ctx.timed("teacher", "train_s"):
-            model = train_classifier(x_train, y_train, config.teacher_epochs, ctx.generator(0),
-                                     ctx.device)
+            ctx.fit("teacher", trainer, checkpoint_every=1, log=False)
         return {k: v.cpu() for k, v in model.state_dict().items()}
 
     if config.teacher_checkpoint:
@@ -156,7 +156,7 @@ def run(config: DFADConfig, ctx) -> dict[str, dict[str, float]]:
     results = {"teacher": {"test_acc": accuracy(teacher, x_test, y_test, device=device)}}
     ctx.log("teacher", 0, test_acc=results["teacher"]["test_acc"])
 
-    arms = {}
+    arms, stateful = {}, {}
     for k in config.student_steps:
         for mode in config.modes:
             seed_everything(ctx.seed + 1)               # every student starts from the same weights
@@ -167,33 +167,44 @@ def run(config: DFADConfig, ctx) -> dict[str, dict[str, float]]:
             opt_g = torch.optim.Adam(gen.parameters(), lr=config.lr_g)
             step = DataFreeDistillation(teacher, student, gen, opt_s, opt_g, mode=mode,
                                         student_steps=k)
-            sample = _sampler((config.batch_size, config.zdim), ctx.generator(10 + k), device)
+            noise = ctx.generator(10 + k)
+            sample = _sampler((config.batch_size, config.zdim), noise, device)
             arms[f"{mode}-k{k}"] = {"student": student, "step": step, "sample": sample}
+            stateful.update({f"{mode}-k{k}/{name}": obj for name, obj in (
+                ("student", student), ("generator", gen), ("opt_s", opt_s), ("opt_g", opt_g),
+                ("noise", noise))})
         if config.noise_floor:
             seed_everything(ctx.seed + 1)
             student = LeNet5(num_classes, width=0.5).to(device)
             opt_s = torch.optim.SGD(student.parameters(), lr=config.lr_s,
                                     momentum=config.momentum, weight_decay=config.weight_decay)
-            sample = _sampler((config.batch_size, 1, 32, 32), ctx.generator(10 + k), device)
+            noise = ctx.generator(10 + k)
+            sample = _sampler((config.batch_size, 1, 32, 32), noise, device)
             arms[f"random-noise-k{k}"] = {"student": student, "sample": sample,
                                           "step": _NoiseArm(teacher, student, opt_s, k)}
-    for arm in arms.values():
-        arm["times"], arm["curve"] = [], []
+            stateful.update({f"random-noise-k{k}/student": student,
+                             f"random-noise-k{k}/opt_s": opt_s, f"random-noise-k{k}/noise": noise})
+    memory = {name: {"times": [], "curve": []} for name in arms}
 
-    for it in ctx.progress(range(1, config.iters + 1), desc="dfad"):
-        for arm in arms.values():
-            _sync(device)
-            start = time.perf_counter()
-            arm["step"](arm["sample"])
-            _sync(device)
-            arm["times"].append(time.perf_counter() - start)
+    def iteration(i: int) -> dict[str, float]:
+        it = i + 1
+        for name, arm in arms.items():
+            with interleaved_timer(device) as elapsed:
+                arm["step"](arm["sample"])
+            memory[name]["times"].append(elapsed())
         if it % config.eval_every == 0 or it == config.iters:
             for name, arm in arms.items():
                 acc = accuracy(arm["student"], x_test, y_test, device=device)
-                elapsed = float(np.sum(arm["times"]))
-                arm["curve"].append((it, elapsed, acc))
-                ctx.log(name, it, test_acc=acc, train_s=elapsed,
-                        ms_per_iter_median=1e3 * float(np.median(arm["times"])))
+                times = memory[name]["times"]
+                memory[name]["curve"].append((it, float(np.sum(times)), acc))
+                ctx.log(name, it, test_acc=acc, train_s=float(np.sum(times)),
+                        ms_per_iter_median=1e3 * float(np.median(times)))
+        return {}
+
+    ctx.fit("distill", LoopStepper(iteration, config.iters, stateful, memory),
+            checkpoint_every=config.eval_every)
+    for name, arm in arms.items():
+        arm.update(memory[name])
 
     for name, arm in arms.items():
         results[name] = {"test_acc": arm["curve"][-1][2],

@@ -16,15 +16,13 @@ figures show sample grids and quality against wall-clock time.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from typing import Annotated
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from tenfold.data import load_dataset
+from tenfold.data.tensor_images import images32
 from tenfold.errors import ConfigError
 from tenfold.gan.losses import LOSSES
 from tenfold.gan.metrics import class_coverage, feature_statistics, frechet_distance
@@ -33,6 +31,9 @@ from tenfold.gan.onestage import OneStageGAN
 from tenfold.runtime.registry import Recipe, register_recipe
 from tenfold.runtime.rules import Rule
 from tenfold.runtime.seeding import seed_everything
+from tenfold.runtime.stepper import LoopStepper
+from tenfold.runtime.timing import interleaved_timer
+from tenfold.supervised import EpochTrainer, classifier_trainer
 
 log = logging.getLogger(__name__)
 MODES = ("two-stage", "one-stage")
@@ -78,35 +79,23 @@ class OSGANConfig:
             raise ConfigError("learning rates must be positive (lr_d_one_stage: 0 = lr_d)")
 
 
-# -- data -----------------------------------------------------------------------------------
+# -- the feature classifier ------------------------------------------------------------------
 
-def images32(dataset: str) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
-    """``{"train", "test"}`` → (images (N, 1, 32, 32) in [-1, 1], labels) for digits or MNIST."""
-    splits = load_dataset(dataset)
-    out = {}
-    for name, ds in splits.items():
-        if hasattr(ds, "tensors"):                      # scikit-learn digits, [0, 1], 8×8
-            x, y = ds.tensors
-        else:                                           # torchvision MNIST, uint8 28×28
-            x, y = ds.data.unsqueeze(1).float() / 255.0, ds.targets.clone()
-        x = F.interpolate(x.float(), size=(32, 32), mode="bilinear", align_corners=False)
-        out[name] = (x.clamp(0, 1) * 2 - 1, y.long())
-    return out
+def build_classifier(x: torch.Tensor, y: torch.Tensor, epochs: int, gen: torch.Generator,
+                     device: torch.device, batch: int = 128, backward=None
+                     ) -> tuple[LeNet5, EpochTrainer]:
+    """A LeNet-5 on (x, y) and its epoch trainer (Adam 1e-3, cross-entropy); its penultimate
+    features define the Fréchet distance."""
+    model = LeNet5(num_classes=int(y.max()) + 1).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    return model, classifier_trainer(model, opt, x, y, epochs, batch, gen, device, backward)
 
 
 def train_classifier(x: torch.Tensor, y: torch.Tensor, epochs: int, gen: torch.Generator,
                      device: torch.device, batch: int = 128) -> LeNet5:
-    """A LeNet-5 on (x, y); its penultimate features define the Fréchet distance."""
-    model = LeNet5(num_classes=int(y.max()) + 1).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    for _ in range(epochs):
-        perm = torch.randperm(len(x), generator=gen)
-        for i in range(0, len(x), batch):
-            idx = perm[i:i + batch]
-            loss = F.cross_entropy(model(x[idx].to(device)), y[idx].to(device))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
+    """:func:`build_classifier`, trained to the end outside a run."""
+    model, trainer = build_classifier(x, y, epochs, gen, device, batch)
+    trainer.run()
     return model.eval()
 
 
@@ -147,17 +136,27 @@ class Evaluator:
 
 # -- one loss, both modes, interleaved --------------------------------------------------------
 
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
+class _Checked:
+    """The one-time independence check of a :class:`OneStageGAN` as resumable state (the check
+    draws from the global random stream, so a resumed run must not repeat it)."""
+
+    def __init__(self, step: OneStageGAN):
+        self.step = step
+
+    def state_dict(self) -> dict:
+        return {"checked": self.step._checked}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.step._checked = state["checked"]
 
 
 def train_pair(config: OSGANConfig, loss: str, x_train: torch.Tensor, evaluator: Evaluator,
                ctx, lr_d_one_stage: float | None = None) -> dict[str, dict]:
-    """Train every mode of ``config.modes`` on ``loss``, interleaved; returns per-mode results
-    with the FD curve and per-iteration times."""
+    """Train every mode of ``config.modes`` on ``loss``, interleaved iteration by iteration (one
+    resumable step = one iteration of every arm); returns per-mode results with the FD curve
+    and per-iteration times."""
     device = ctx.device
-    arms = {}
+    arms, stateful = {}, {}
     for mode in config.modes:
         seed_everything(ctx.seed)                       # same initial weights in every arm
         G = DCGANGenerator32(config.zdim, config.ch).to(device)
@@ -168,37 +167,42 @@ def train_pair(config: OSGANConfig, loss: str, x_train: torch.Tensor, evaluator:
         opt_g = torch.optim.Adam(G.parameters(), config.lr_g, betas=(config.beta1, 0.999))
         opt_d = torch.optim.Adam(D.parameters(), lr_d, betas=(config.beta1, 0.999))
         step = OneStageGAN(G, D, opt_g, opt_d, loss=loss, mode=mode)
-        arms[mode] = {"G": G, "step": step, "times": [], "curve": [], "fallback": 0.0}
+        arms[mode] = {"G": G, "step": step}
+        stateful.update({f"{mode}/G": G, f"{mode}/D": D, f"{mode}/opt_g": opt_g,
+                         f"{mode}/opt_d": opt_d, f"{mode}/checked": _Checked(step)})
     data_gen = ctx.generator(1)
     noise_gen = ctx.generator(2, device="cpu")
     n, bs = len(x_train), config.batch_size
-    perm, pos = torch.randperm(n, generator=data_gen), 0
+    memory = {"perm": torch.randperm(n, generator=data_gen), "pos": 0,
+              **{mode: {"times": [], "curve": [], "fallback": 0.0, "last": None}
+                 for mode in arms}}
 
-    def evaluate(it: int) -> None:
-        for mode, arm in arms.items():
-            scores = evaluator(arm["G"])
-            arm["curve"].append((it, float(np.sum(arm["times"])), scores["fd_cls"]))
-            ctx.log(f"{mode}-{loss}", it, fd_cls=scores["fd_cls"], covered=scores["covered"],
-                    train_s=float(np.sum(arm["times"])))
-            arm["last"] = scores
-
-    for it in ctx.progress(range(1, config.iters + 1), desc=f"osgan {loss}"):
-        if pos + bs > n:
-            perm, pos = torch.randperm(n, generator=data_gen), 0
-        real = x_train[perm[pos:pos + bs]].to(device)
-        pos += bs
+    def iteration(i: int) -> dict[str, float]:
+        it = i + 1
+        if memory["pos"] + bs > n:
+            memory["perm"], memory["pos"] = torch.randperm(n, generator=data_gen), 0
+        real = x_train[memory["perm"][memory["pos"]:memory["pos"] + bs]].to(device)
+        memory["pos"] += bs
         z = torch.randn(bs, config.zdim, generator=noise_gen).to(device)
         z2 = torch.randn(bs, config.zdim, generator=noise_gen).to(device)
-        for arm in arms.values():
-            _sync(device)
-            start = time.perf_counter()
-            stats = arm["step"](real, z, z2)
-            _sync(device)
-            arm["times"].append(time.perf_counter() - start)
-            arm["fallback"] += float(stats["n_fallback"]) / bs
+        for mode, arm in arms.items():
+            with interleaved_timer(device) as elapsed:
+                stats = arm["step"](real, z, z2)
+            memory[mode]["times"].append(elapsed())
+            memory[mode]["fallback"] += float(stats["n_fallback"]) / bs
         if it % config.eval_every == 0 or it == config.iters:
-            evaluate(it)
-    return arms
+            for mode, arm in arms.items():
+                scores, mem = evaluator(arm["G"]), memory[mode]
+                mem["curve"].append((it, float(np.sum(mem["times"])), scores["fd_cls"]))
+                ctx.log(f"{mode}-{loss}", it, fd_cls=scores["fd_cls"],
+                        covered=scores["covered"], train_s=float(np.sum(mem["times"])))
+                mem["last"] = scores
+        return {}
+
+    stepper = LoopStepper(iteration, config.iters,
+                          {**stateful, "data_gen": data_gen, "noise_gen": noise_gen}, memory)
+    ctx.fit(f"osgan-{loss}", stepper, checkpoint_every=config.eval_every)
+    return {mode: {"G": arm["G"], **memory[mode]} for mode, arm in arms.items()}
 
 
 def _figures(arms_by_loss: dict[str, dict], evaluator: Evaluator, ctx) -> None:
@@ -239,8 +243,10 @@ def run(config: OSGANConfig, ctx) -> dict[str, dict[str, float]]:
     seed_everything(ctx.seed)
     gen = ctx.generator(0)
     n_cls = min(len(x_train), config.classifier_max_train)
-    classifier = train_classifier(x_train[:n_cls], y_train[:n_cls], config.classifier_epochs,
-                                  gen, ctx.device)
+    classifier, trainer = build_classifier(x_train[:n_cls], y_train[:n_cls],
+                                           config.classifier_epochs, gen, ctx.device)
+    ctx.fit("classifier", trainer, checkpoint_every=1, log=False)
+    classifier.eval()
     reference = x_test[:config.n_eval]
     evaluator = Evaluator(classifier, reference, num_classes, config.n_eval, config.zdim,
                           ctx.device, ctx.seed)

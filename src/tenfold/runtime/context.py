@@ -113,10 +113,12 @@ class RunContext:
         log.info("resumed %s (seed %d) from %s", key, self.seed, path)
         return blob["state"]
 
-    def fit(self, key: str, trainer: Stepper, checkpoint_every: int = 25) -> Stepper:
-        """Drive ``trainer.step()`` to the end, logging every step under method ``key`` and
-        checkpointing every ``checkpoint_every`` steps; a resumed run continues from the last
-        checkpoint with the same random stream, so its result equals an uninterrupted run's.
+    def fit(self, key: str, trainer: Stepper, checkpoint_every: int = 25,
+            log: bool = True) -> Stepper:
+        """Drive ``trainer.step()`` to the end, logging every step's metrics under method ``key``
+        (unless ``log=False`` or a step returns none) and checkpointing every
+        ``checkpoint_every`` steps; a resumed run continues from the last checkpoint with the
+        same random stream, so its result equals an uninterrupted run's.
 
         The one training-loop protocol of tenfold: build the model, optimiser and data, wrap the
         loop body in a :class:`~tenfold.runtime.stepper.Stepper` (its backward pass through
@@ -128,7 +130,9 @@ class RunContext:
         for step in bar:
             if trainer.stopped:
                 break
-            self.log(key, step, **trainer.step())
+            metrics = trainer.step()
+            if log and metrics:
+                self.log(key, step, **metrics)
             self.steps_driven += 1
             if checkpoint_every and (step + 1) % checkpoint_every == 0:
                 self.save_checkpoint(key, trainer.state_dict())
