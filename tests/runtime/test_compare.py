@@ -66,6 +66,18 @@ def test_text_and_markdown_show_the_setting_the_table_and_the_differences(two_ru
     assert str(a) in md and str(b) in md
 
 
+def test_lower_is_better_counts_lower_values_as_wins_and_ties_as_none(toy, tmp_path):
+    a = start_run("toy-loss", seeds=[0, 1, 2], out=tmp_path / "a")
+    b = start_run("toy-loss", seeds=[0, 1, 2], out=tmp_path / "b", overrides=["shift=0.25"])
+    c = compare_runs([a, b])
+    assert c.metric == "loss" and not c.higher_is_better
+    by_method = {p.method: p for p in c.paired}
+    assert by_method["better"].stats["mean"] == pytest.approx(-0.25)
+    assert by_method["better"].wins == 3  # lower loss on every seed
+    assert by_method["base"].stats["mean"] == 0 and by_method["base"].wins == 0  # three ties
+    assert "i.e. lower" in c.to_text()
+
+
 def test_runs_without_common_seeds_have_no_paired_difference(toy, tmp_path):
     a = start_run(toy, seeds=[0], out=tmp_path / "a")
     b = start_run(toy, seeds=[1], out=tmp_path / "b")
