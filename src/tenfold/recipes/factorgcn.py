@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import math
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -34,18 +33,21 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from torch_geometric import transforms as T
-from torch_geometric.data import Batch, InMemoryDataset
-from torch_geometric.nn import GATConv, GCNConv, GINConv, global_add_pool, global_mean_pool
+from torch_geometric.data import InMemoryDataset
+from torch_geometric.nn import GATConv, GCNConv, GINConv
 from torch_geometric.utils import degree
 
 from tenfold.data import load_dataset
 from tenfold.data.synthetic.factor_graphs import FACTOR_NAMES, split_indices
 from tenfold.errors import ConfigError
+from tenfold.graph.batching import GraphBatcher, materialize
 from tenfold.graph.disentangle import ged_e
 from tenfold.graph.factorgcn import FactorGCN
+from tenfold.graph.layerwise import LayerwiseGNN, MeanPoolMLP
 from tenfold.runtime.registry import Recipe, register_recipe
 from tenfold.runtime.rules import Rule
 from tenfold.runtime.seeding import seed_everything
+from tenfold.supervised import EpochTrainer
 
 log = logging.getLogger(__name__)
 
@@ -114,48 +116,6 @@ class FactorGCNConfig:
 # ---------------------------------------------------------------------------------------------
 # models
 
-class LayerwiseGNN(nn.Module):
-    """Baseline graph model from PyG layers: ``convs`` -> act per layer, pooled read-out.
-
-    ``readout="last"``: ``Linear(tanh(pool(h_L)))`` (the official synthetic baselines);
-    ``readout="layers"``: ``sum_l dropout(Linear_l(sum_pool(h_l)))`` over the input and every layer,
-    batch norm + ReLU after each layer (the official GIN-style TU models).
-    """
-
-    def __init__(self, convs: list[nn.Module], dims: list[int], out_channels: int,
-                 readout: str, act, dropout: float = 0.0, batch_norm: bool = False):
-        super().__init__()
-        self.convs = nn.ModuleList(convs)
-        self.norms = nn.ModuleList(nn.BatchNorm1d(d) if batch_norm else nn.Identity()
-                                   for d in dims[1:])
-        self.readout, self.act, self.dropout = readout, act, dropout
-        self.heads = nn.ModuleList([nn.Linear(dims[-1], out_channels)] if readout == "last"
-                                   else [nn.Linear(d, out_channels) for d in dims])
-
-    def forward(self, x: Tensor, edge_index: Tensor, batch: Tensor, num_graphs: int) -> Tensor:
-        feats = [x]
-        for conv, norm in zip(self.convs, self.norms, strict=True):
-            x = self.act(norm(conv(x, edge_index)))
-            feats.append(x)
-        if self.readout == "last":
-            return self.heads[0](torch.tanh(global_mean_pool(x, batch, num_graphs)))
-        return sum(F.dropout(h(global_add_pool(f, batch, num_graphs)), self.dropout, self.training)
-                   for h, f in zip(self.heads, feats, strict=True))
-
-
-class MeanPoolMLP(nn.Module):
-    """Graph-blind baseline: a 2-layer MLP on node features, mean pool, linear head."""
-
-    def __init__(self, in_channels: int, hidden: int, out_channels: int):
-        super().__init__()
-        self.mlp = nn.Sequential(nn.Linear(in_channels, hidden), nn.Tanh(),
-                                 nn.Linear(hidden, hidden), nn.Tanh())
-        self.head = nn.Linear(hidden, out_channels)
-
-    def forward(self, x: Tensor, edge_index: Tensor, batch: Tensor, num_graphs: int) -> Tensor:
-        return self.head(torch.tanh(global_mean_pool(self.mlp(x), batch, num_graphs)))
-
-
 def build_model(method: str, in_channels: int, out_channels: int, config: FactorGCNConfig,
                 num_factors: int = 4) -> nn.Module:
     """The model of ``method`` for the configured dataset."""
@@ -212,71 +172,6 @@ def _total_loss(model: nn.Module, task_loss: Tensor) -> Tensor:
 # ---------------------------------------------------------------------------------------------
 # batching
 
-class GraphBatcher:
-    """Fast mini-batches of an ``InMemoryDataset``, sliced from its collated storage on ``device``.
-
-    Yields the same batches, in the same order, as ``torch_geometric.loader.DataLoader(dataset,
-    batch_size, shuffle, generator=generator, drop_last=drop_last)`` (it draws from ``generator``
-    exactly as the DataLoader does: a 64-bit base seed and two ``randperm`` per epoch), without
-    building a ``Data`` object per graph — the per-graph collation would dominate the step time.
-    The dataset's ``transform`` is not applied (see :func:`materialize`).
-    """
-
-    def __init__(self, dataset, batch_size: int, shuffle: bool = False,
-                 generator: torch.Generator | None = None, device: str | torch.device = "cpu",
-                 keys: tuple[str, ...] = ("x", "edge_index", "y", "gt_edge_factor"),
-                 drop_last: bool = False):
-        store, slices = dataset._data, dataset.slices
-        idx = torch.as_tensor(dataset._indices if dataset._indices is not None
-                              else range(len(dataset)), dtype=torch.long)
-        self.keys = [k for k in keys if k in slices]
-        self.store = {k: store[k].to(device) for k in self.keys}
-        self.starts = {k: slices[k][idx].to(device) for k in self.keys}
-        self.counts = {k: (slices[k][idx + 1] - slices[k][idx]).to(device) for k in self.keys}
-        self.num_graphs, self.batch_size = len(idx), batch_size
-        self.shuffle, self.generator, self.device = shuffle, generator, device
-        self.drop_last = drop_last
-
-    def __len__(self) -> int:
-        if self.drop_last:
-            return self.num_graphs // self.batch_size
-        return math.ceil(self.num_graphs / self.batch_size)
-
-    @staticmethod
-    def _ranges(starts: Tensor, counts: Tensor) -> Tensor:
-        total = int(counts.sum())
-        offsets = torch.cumsum(counts, 0) - counts
-        return torch.repeat_interleave(starts - offsets, counts) + torch.arange(
-            total, device=counts.device)
-
-    def batch(self, ids: Tensor) -> Batch:
-        ids = ids.to(self.device)
-        out = {}
-        n_cnt = self.counts["x"][ids]
-        for k in self.keys:
-            cat_dim = -1 if k == "edge_index" else 0
-            rows = self._ranges(self.starts[k][ids], self.counts[k][ids])
-            out[k] = self.store[k].index_select(cat_dim, rows)
-        if "edge_index" in out:
-            node_off = torch.cumsum(n_cnt, 0) - n_cnt
-            out["edge_index"] = out["edge_index"] + torch.repeat_interleave(
-                node_off, self.counts["edge_index"][ids])
-        graph = torch.repeat_interleave(torch.arange(len(ids), device=self.device), n_cnt)
-        ptr = torch.cat([n_cnt.new_zeros(1), torch.cumsum(n_cnt, 0)])
-        return Batch(batch=graph, ptr=ptr, **out, _num_graphs=len(ids))
-
-    def __iter__(self):
-        if self.shuffle:
-            torch.empty((), dtype=torch.int64).random_(generator=self.generator)  # base seed
-            order = torch.randperm(self.num_graphs, generator=self.generator)
-        else:
-            order = torch.arange(self.num_graphs)
-        for i in range(0, len(self) * self.batch_size, self.batch_size):
-            yield self.batch(order[i:i + self.batch_size])
-        if self.shuffle:   # RandomSampler draws one more (empty) permutation when exhausted
-            torch.randperm(self.num_graphs, generator=self.generator)
-
-
 # ---------------------------------------------------------------------------------------------
 # synthetic task
 
@@ -301,32 +196,39 @@ def _predict(model: nn.Module, loader, device) -> tuple[Tensor, Tensor]:
     return torch.cat(outs), torch.cat(ys)
 
 
-def train_synthetic(method: str, model: nn.Module, loaders: dict, config: FactorGCNConfig,
-                    ctx) -> tuple[nn.Module, dict[str, float]]:
-    """Adam + BCE for ``config.epochs``; keep the weights with the best validation micro-F1."""
+def synthetic_trainer(model: nn.Module, loaders: dict, config: FactorGCNConfig, ctx,
+                      generator: torch.Generator) -> EpochTrainer:
+    """Adam + BCE for ``config.epochs`` (one resumable step per epoch); ``memory["best"]`` keeps
+    the weights with the best validation micro-F1."""
     opt = torch.optim.Adam(model.parameters(), lr=config.resolved("lr"),
                            weight_decay=config.resolved("weight_decay"))
-    best = (-1.0, None, 0)
-    for epoch in ctx.progress(range(config.epochs), desc=method):
-        model.train()
-        total, count = 0.0, 0
-        for batch in loaders["train"]:
-            batch = batch.to(ctx.device)
-            opt.zero_grad()
-            logits = _forward(model, batch)
-            loss = _total_loss(model, F.binary_cross_entropy_with_logits(logits, batch.y))
-            loss.backward()
-            opt.step()
-            total += float(loss.detach()) * batch.num_graphs
-            count += batch.num_graphs
+    memory = {"best": (-1.0, None, 0)}
+
+    def loss(net: nn.Module, batch) -> Tensor:
+        batch = batch.to(ctx.device)
+        return _total_loss(net, F.binary_cross_entropy_with_logits(_forward(net, batch), batch.y))
+
+    def evaluate(epoch: int) -> dict[str, float]:
         val_f1 = micro_f1(*_predict(model, loaders["val"], ctx.device))
-        ctx.log(method, epoch, train_loss=total / count, val_f1=val_f1)
-        if val_f1 > best[0]:
-            best = (val_f1, copy.deepcopy(model.state_dict()), epoch)
-    model.load_state_dict(best[1])
+        if val_f1 > memory["best"][0]:
+            memory["best"] = (val_f1, copy.deepcopy(model.state_dict()), epoch)
+        return {"val_f1": val_f1}
+
+    return EpochTrainer(model, opt, lambda _: loaders["train"], loss, config.epochs,
+                        backward=ctx.fabric.backward, evaluate=evaluate,
+                        generators={"loader": generator}, memory=memory)
+
+
+def train_synthetic(method: str, model: nn.Module, loaders: dict, config: FactorGCNConfig,
+                    ctx, generator: torch.Generator) -> tuple[nn.Module, dict[str, float]]:
+    """Train resumably through ``ctx.fit``; select the best validation micro-F1 epoch."""
+    trainer = synthetic_trainer(model, loaders, config, ctx, generator)
+    ctx.fit(method, trainer, checkpoint_every=1)
+    best_f1, state, epoch = trainer.memory["best"]
+    model.load_state_dict(state)
     test_f1 = micro_f1(*_predict(model, loaders["test"], ctx.device))
-    return model, {"test_score": test_f1, "test_f1": test_f1, "val_f1": best[0],
-                   "best_epoch": float(best[2])}
+    return model, {"test_score": test_f1, "test_f1": test_f1, "val_f1": best_f1,
+                   "best_epoch": float(epoch)}
 
 
 @torch.no_grad()
@@ -391,7 +293,7 @@ def run_synthetic(config: FactorGCNConfig, ctx) -> dict[str, dict[str, float]]:
         if method == "factorgcn":
             reference("factorgcn-untrained", model)
         with ctx.timed(method, "train_s"):
-            model, metrics = train_synthetic(method, model, loaders, config, ctx)
+            model, metrics = train_synthetic(method, model, loaders, config, ctx, loader_gen)
         scores = disentanglement(model, eval_batch, num_factors=config.num_factors)
         results[method] = {**metrics, **(scores or {})}
         trained[method] = model
@@ -406,23 +308,6 @@ def run_synthetic(config: FactorGCNConfig, ctx) -> dict[str, dict[str, float]]:
 
 # ---------------------------------------------------------------------------------------------
 # TU datasets (k-fold)
-
-class _Collated(InMemoryDataset):
-    """An in-memory dataset holding already transformed graphs (no root, no files)."""
-
-    def __init__(self, graphs: list):
-        super().__init__()
-        self._data, self.slices = self.collate(graphs)
-
-
-def materialize(dataset) -> InMemoryDataset:
-    """``dataset`` with its ``transform`` applied once to every graph, collated in memory.
-
-    Lets :class:`GraphBatcher` slice the transformed graphs instead of transforming every graph
-    again each time a loader touches it.
-    """
-    return _Collated([dataset[i] for i in range(len(dataset))])
-
 
 def _tu_dataset(name: str) -> InMemoryDataset:
     """TU dataset ``name`` with self loops (and one-hot degrees when it has no node features)."""
@@ -456,7 +341,8 @@ def run_tu(config: FactorGCNConfig, ctx) -> dict[str, dict[str, float]]:
                 tr_idx, va_idx = train_test_split(train_idx, test_size=1 / 9, stratify=y[train_idx],
                                                   random_state=ctx.seed * 100 + fold)
                 model = build_model(method, in_ch, num_classes, config).to(ctx.device)
-                v, t = _fit_fold(model, data, tr_idx, va_idx, test_idx, config, ctx)
+                v, t = _fit_fold(model, data, tr_idx, va_idx, test_idx, config, ctx,
+                                 f"{method}-fold{fold}")
                 val_curves.append(v)
                 test_curves.append(t)
                 best = int(np.argmax(v))   # first epoch with the best validation accuracy
@@ -477,31 +363,37 @@ def _accuracy(model: nn.Module, loader, device) -> float:
     return float((logits.argmax(1) == y).float().mean())
 
 
-def _fit_fold(model, data, tr_idx, va_idx, te_idx, config, ctx) -> tuple[list[float], list[float]]:
-    """Train one fold; validation and test accuracy after every epoch."""
+def _fit_fold(model, data, tr_idx, va_idx, te_idx, config, ctx, key: str
+              ) -> tuple[list[float], list[float]]:
+    """Train one fold resumably (``ctx.fit(key, ...)``); validation and test accuracy after
+    every epoch."""
     bs, dev = config.tu_batch_size, ctx.device
     keys = ("x", "edge_index", "y")
-    train = GraphBatcher(data[torch.as_tensor(tr_idx)], bs, shuffle=True,
-                         generator=ctx.generator(3), device=dev, keys=keys,
+    gen = ctx.generator(3)
+    train = GraphBatcher(data[torch.as_tensor(tr_idx)], bs, shuffle=True, generator=gen,
+                         device=dev, keys=keys,
                          drop_last=len(tr_idx) % bs == 1)   # no 1-graph batch for batch norm
     val, test = (list(GraphBatcher(data[torch.as_tensor(idx)], 256, device=dev, keys=keys))
                  for idx in (va_idx, te_idx))   # sliced once, evaluated every epoch
     opt = torch.optim.Adam(model.parameters(), lr=config.resolved("lr"),
                            weight_decay=config.resolved("weight_decay"))
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=config.lr_step, gamma=0.5)
-    val_curve, test_curve = [], []
-    for _ in range(config.tu_epochs):
-        model.train()
-        for batch in train:
-            batch = batch.to(ctx.device)
-            opt.zero_grad()
-            loss = _total_loss(model, F.cross_entropy(_forward(model, batch), batch.y))
-            loss.backward()
-            opt.step()
-        sched.step()
-        val_curve.append(_accuracy(model, val, ctx.device))
-        test_curve.append(_accuracy(model, test, ctx.device))
-    return val_curve, test_curve
+    memory = {"val": [], "test": []}
+
+    def loss(net: nn.Module, batch) -> Tensor:
+        batch = batch.to(dev)
+        return _total_loss(net, F.cross_entropy(_forward(net, batch), batch.y))
+
+    def evaluate(_epoch: int) -> dict[str, float]:
+        memory["val"].append(_accuracy(model, val, dev))
+        memory["test"].append(_accuracy(model, test, dev))
+        return {}
+
+    trainer = EpochTrainer(model, opt, lambda _: train, loss, config.tu_epochs,
+                           backward=ctx.fabric.backward, scheduler=sched, evaluate=evaluate,
+                           generators={"loader": gen}, memory=memory)
+    ctx.fit(key, trainer, checkpoint_every=max(1, config.tu_epochs // 10), log=False)
+    return memory["val"], memory["test"]
 
 
 def plot_factor_graphs(batch, factors: Tensor, num_graphs: int, path) -> None:

@@ -19,6 +19,7 @@ seed).
 
 from __future__ import annotations
 
+import copy
 import logging
 from dataclasses import dataclass
 from typing import Literal
@@ -35,10 +36,12 @@ from tenfold.continual import (
     LwF,
     TaskStream,
 )
+from tenfold.continual.trainer import ContinualResult
 from tenfold.errors import ConfigError
 from tenfold.runtime.device import chosen_threads
 from tenfold.runtime.registry import Recipe, register_recipe
 from tenfold.runtime.seeding import seed_everything
+from tenfold.runtime.stepper import LoopStepper
 
 log = logging.getLogger(__name__)
 
@@ -152,8 +155,22 @@ def build_model(config: TWPConfig, in_channels: int, out_channels: int) -> torch
                dropout=config.gat_dropout)
 
 
+class _PluginState:
+    """Any continual plug-in's state (importances, an LwF teacher copy) as resumable state."""
+
+    def __init__(self, plugin):
+        self.plugin = plugin
+
+    def state_dict(self) -> dict:
+        return copy.deepcopy(vars(self.plugin))
+
+    def load_state_dict(self, state: dict) -> None:
+        vars(self.plugin).update(copy.deepcopy(state))
+
+
 def run_method(method: str, stream: TaskStream, config: TWPConfig, ctx) -> dict:
-    """Train ``method`` on the stream for ``ctx.seed``; returns its matrices and metrics."""
+    """Train ``method`` on the stream for ``ctx.seed`` (one resumable step per task); returns
+    its matrices and metrics."""
     seed_everything(ctx.seed)          # same initial weights and dropout stream for every method
     model = build_model(config, stream.x.size(1), stream.num_outputs)
 
@@ -161,14 +178,28 @@ def run_method(method: str, stream: TaskStream, config: TWPConfig, ctx) -> dict:
         if epoch % config.log_every == 0 or epoch == config.epochs - 1:
             ctx.log(method, task * config.epochs + epoch, loss=loss)
 
+    plugins = build_plugins(method, config)
     trainer = ContinualTrainer(
         model, lambda p: torch.optim.Adam(p, lr=config.lr, weight_decay=config.weight_decay),
-        config.epochs, build_plugins(method, config), joint=method == "joint",
+        config.epochs, plugins, joint=method == "joint",
         device=ctx.device, on_step=on_step, progress=lambda it, desc: ctx.progress(
             it, f"{method} {desc}", total=config.epochs))
+    n = len(stream)
+    nan = torch.full((n, n), float("nan"), dtype=torch.float64)
+    memory = {"matrix": nan.clone(), "val": nan.clone(), "losses": []}
+
+    def task(k: int) -> dict[str, float]:
+        memory["losses"].append(trainer.train_task(stream, k))
+        accuracies = trainer.evaluate(stream, k, ("test", "val"))
+        memory["matrix"][k, :k + 1] = torch.tensor(accuracies["test"], dtype=torch.float64)
+        memory["val"][k, :k + 1] = torch.tensor(accuracies["val"], dtype=torch.float64)
+        return {}
+
+    stateful = {"model": trainer.model, "optimizer": trainer.optimizer,
+                **{f"plugin{i}": _PluginState(p) for i, p in enumerate(plugins)}}
     with ctx.timed(method, "train_s"):
-        result = trainer.fit(stream)
-    return result.to_dict()
+        ctx.fit(method, LoopStepper(task, n, stateful, memory), checkpoint_every=1)
+    return ContinualResult(memory["matrix"], memory["val"], memory["losses"]).to_dict()
 
 
 def _plot_matrices(results: dict[str, dict], path, title: str) -> None:
