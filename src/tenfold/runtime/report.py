@@ -69,7 +69,7 @@ def run_section(run_dir: RunDir, out_dir: Path) -> str:
         for method, diffs in s["paired_vs_baseline"].items():
             if primary in diffs:
                 d = diffs[primary]
-                wins = d["wins"] if sign > 0 else d["n"] - d["wins"]
+                wins = d["wins"] if sign > 0 else _lower_wins(s, method, base, primary)
                 lines.append(f"| {method} − {base} | {_fmt(d, primary)} | {wins} | {d['n']} |")
     figures = sorted(run_dir.figures_dir.glob("*.png")) if run_dir.figures_dir.exists() else []
     if figures:
@@ -78,6 +78,12 @@ def run_section(run_dir: RunDir, out_dir: Path) -> str:
             rel = os.path.relpath(fig, out_dir)
             lines.append(f"![{s['recipe']} {fig.stem}]({rel})")
     return "\n".join(lines) + "\n"
+
+
+def _lower_wins(summary: dict[str, Any], method: str, base: str, metric: str) -> int:
+    """Seeds on which ``method`` is strictly below ``base`` (a tie is no win)."""
+    return sum(m[method][metric] < m[base][metric] for m in summary["per_seed"].values()
+               if metric in m.get(method, {}) and metric in m.get(base, {}))
 
 
 def write_report(run_paths: list[str | Path], out: str | Path, title: str = "tenfold report",
