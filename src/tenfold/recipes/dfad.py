@@ -29,12 +29,11 @@ from tenfold.distill import accuracy
 from tenfold.errors import ConfigError
 from tenfold.gan.dfad import DataFreeDistillation, l1_discrepancy
 from tenfold.gan.models import DFADGenerator, LeNet5
+from tenfold.loops import LoopStepper, classifier_trainer
 from tenfold.runtime.io import cached_torch, save_torch
 from tenfold.runtime.registry import Recipe, register_recipe
 from tenfold.runtime.seeding import seed_everything
-from tenfold.runtime.stepper import LoopStepper
 from tenfold.runtime.timing import interleaved_timer
-from tenfold.supervised import classifier_trainer
 
 log = logging.getLogger(__name__)
 MODES = ("two-stage", "one-stage")

@@ -44,10 +44,10 @@ from tenfold.graph.batching import GraphBatcher, materialize
 from tenfold.graph.disentangle import ged_e
 from tenfold.graph.factorgcn import FactorGCN
 from tenfold.graph.layerwise import LayerwiseGNN, MeanPoolMLP
+from tenfold.loops import EpochTrainer
 from tenfold.runtime.registry import Recipe, register_recipe
 from tenfold.runtime.rules import Rule
 from tenfold.runtime.seeding import seed_everything
-from tenfold.supervised import EpochTrainer
 
 log = logging.getLogger(__name__)
 

@@ -28,12 +28,11 @@ from tenfold.gan.losses import LOSSES
 from tenfold.gan.metrics import class_coverage, feature_statistics, frechet_distance
 from tenfold.gan.models import DCGANDiscriminator32, DCGANGenerator32, LeNet5, sample_images
 from tenfold.gan.onestage import OneStageGAN
+from tenfold.loops import EpochTrainer, LoopStepper, classifier_trainer
 from tenfold.runtime.registry import Recipe, register_recipe
 from tenfold.runtime.rules import Rule
 from tenfold.runtime.seeding import seed_everything
-from tenfold.runtime.stepper import LoopStepper
 from tenfold.runtime.timing import interleaved_timer
-from tenfold.supervised import EpochTrainer, classifier_trainer
 
 log = logging.getLogger(__name__)
 MODES = ("two-stage", "one-stage")

@@ -52,10 +52,10 @@ from tenfold.augment import (
 from tenfold.data import load_dataset
 from tenfold.data.tensor_images import TensorImages, channel_stats, decode_image_folder
 from tenfold.errors import ConfigError
+from tenfold.loops import LoopStepper
 from tenfold.runtime.io import cached_torch
 from tenfold.runtime.registry import Recipe, register_recipe
 from tenfold.runtime.seeding import seed_everything
-from tenfold.runtime.stepper import LoopStepper
 
 log = logging.getLogger(__name__)
 

@@ -38,10 +38,10 @@ from tenfold.continual import (
 )
 from tenfold.continual.trainer import ContinualResult
 from tenfold.errors import ConfigError
+from tenfold.loops import LoopStepper
 from tenfold.runtime.device import chosen_threads
 from tenfold.runtime.registry import Recipe, register_recipe
 from tenfold.runtime.seeding import seed_everything
-from tenfold.runtime.stepper import LoopStepper
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,10 @@ import torch
 from lightning_fabric import Fabric
 from tqdm.auto import tqdm
 
+from tenfold.loops import Stepper
 from tenfold.runtime.io import read_json, save_torch, write_json
 from tenfold.runtime.rundir import RunDir
 from tenfold.runtime.seeding import capture_rng_state, make_generator, restore_rng_state
-from tenfold.runtime.stepper import Stepper
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -121,7 +121,7 @@ class RunContext:
         same random stream, so its result equals an uninterrupted run's.
 
         The one training-loop protocol of tenfold: build the model, optimiser and data, wrap the
-        loop body in a :class:`~tenfold.runtime.stepper.Stepper` (its backward pass through
+        loop body in a :class:`~tenfold.loops.Stepper` (its backward pass through
         ``ctx.fabric.backward``), ``ctx.fit`` it, then read the result from the stepper."""
         state = self.load_checkpoint(key)
         if state is not None:
