@@ -9,6 +9,8 @@ Sections (all by default; ``--sections`` picks some):
   in a fresh subprocess, ``ru_maxrss``), chunked, plus one program over 50 / 100 frames.
 - ``pets``: PETS09-S2L1, all 795 frames, the public detections rendered as density (16-pixel
   cells): every method's MOTA/IDF1 and the counting tracker's wall time.
+- ``tud``: TUD-Stadtmitte ground truth (from the motmetrics wheel) rendered as noisy density on
+  20-pixel cells, ``--seeds`` noise seeds (semi-synthetic).
 - ``pets_net``: a DensityFCN trained on the first half of PETS09-S2L1 against the ground-truth
   dots (``--net-epochs``), every method on its density maps of the second half.
 
@@ -40,6 +42,7 @@ from tenfold.recipes.tracking import (
     pets_network_density,
     run_tracker,
     score,
+    tud_density,
 )
 from tenfold.runtime.launch import machine_info
 
@@ -135,6 +138,24 @@ def pets(time_limit: float) -> dict:
     return rows
 
 
+def tud(seeds: list[int], time_limit: float) -> dict:
+    config = TrackingConfig(dataset="tud-stadtmitte", time_limit=time_limit)
+    per: dict[str, list] = {}
+    for seed in seeds:
+        density, gt, T = tud_density(config, torch.Generator().manual_seed(seed))
+        for name, tracker in make_trackers(config).items():
+            out, wall, cpu = timed(lambda t=tracker, d=density: run_tracker(t, d))
+            m = score(gt, out["tracks"], config, T)
+            m.update(wall_s=wall, cpu_s=cpu, time_limited=out.get("time_limited", 0.0))
+            per.setdefault(name, []).append(m)
+            print(f"tud seed={seed} {name}: {m}", flush=True)
+    rows = {"frames": T, "cell_px": config.tud_cell,
+            "match_threshold_px": config.match_threshold * config.tud_cell}
+    rows.update({name: {k: mean_std([r[k] for r in runs]) for k in runs[0]}
+                 for name, runs in per.items()})
+    return rows
+
+
 class _Ctx:
     """The few RunContext members pets_network_density needs, without a run directory."""
 
@@ -184,7 +205,7 @@ def pets_net(time_limit: float, epochs: int, seed: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sections", default="synthetic,scaling,pets,pets_net")
+    parser.add_argument("--sections", default="synthetic,scaling,pets,tud,pets_net")
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--time-limit", type=float, default=30.0)
     parser.add_argument("--net-epochs", type=int, default=8)
@@ -197,22 +218,26 @@ def main() -> None:
         return
     out = Path(args.out)
     result = json.loads(out.read_text()) if out.exists() else {}
-    result.update({"command": "OMP_NUM_THREADS=1 python " + " ".join(sys.argv),
-                   "date": datetime.now(UTC).isoformat(timespec="seconds"),
-                   "machine": machine_info(), "seeds": [int(s) for s in args.seeds.split(",")],
-                   "time_limit_s": args.time_limit,
+    command = "OMP_NUM_THREADS=1 python " + " ".join(sys.argv)
+    result.setdefault("command", command)
+    result.update({"machine": machine_info(), "time_limit_s": args.time_limit,
                    "settings": {k: v for k, v in vars(TrackingConfig()).items()
-                                if not isinstance(v, tuple)},
-                   "load_note": f"os.getloadavg at start: {os.getloadavg()}"})
-    seeds = result["seeds"]
+                                if not isinstance(v, tuple)}})
+    seeds = [int(s) for s in args.seeds.split(",")]
     for section in args.sections.split(","):
         start = time.perf_counter()
+        result.setdefault("sections", {})[section] = {
+            "command": command, "seeds": seeds,
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "loadavg_at_start": list(os.getloadavg())}
         if section == "synthetic":
             result["synthetic"] = synthetic(seeds, args.time_limit)
         elif section == "scaling":
             result["scaling"] = scaling(args.time_limit)
         elif section == "pets":
             result["pets"] = pets(args.time_limit)
+        elif section == "tud":
+            result["tud"] = tud(seeds, args.time_limit)
         elif section == "pets_net":
             result["pets_net"] = pets_net(args.time_limit, args.net_epochs, seeds[0])
         else:

@@ -45,6 +45,17 @@ def test_smoke_pets(tmp_path, mirror):
     assert any(r["method"] == "density-net" for r in records)
 
 
+def test_smoke_tud_stadtmitte(tmp_path):
+    """Real trajectories (motmetrics' TUD-Stadtmitte) rendered as density, first 30 frames."""
+    path = start_run("tracking", preset="smoke", dataset="tud-stadtmitte", out=tmp_path,
+                     device="cpu", overrides=["methods=counting,peaks_hungarian"])
+    agg = json.loads((path / "summary.json").read_text())["aggregate"]
+    assert set(agg) == {"counting", "peaks_hungarian"}
+    assert agg["counting"]["mota"]["mean"] > 0.5
+    lines = (path / "tracks" / "counting-tud-seed0.txt").read_text().splitlines()
+    assert {int(line.split(",")[0]) for line in lines} <= set(range(1, 31))
+
+
 def test_bad_config_is_refused():
     with pytest.raises(ConfigError, match="methods"):
         plan_run("tracking", preset="smoke", overrides=["methods=counting,kalman"])

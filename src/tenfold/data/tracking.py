@@ -65,3 +65,34 @@ register_dataset(DatasetSpec(
     required=(f"{FOLDER}/video.avi", f"{FOLDER}/gt/gt.txt", f"{FOLDER}/det/det.txt"),
     load=_pets, how_to_get="use a TENFOLD_DATA mirror with tracking/PETS09-S2L1",
 ))
+
+
+@dataclass(frozen=True)
+class AnnotatedSequence:
+    """MOTChallenge ground truth without video (trajectories only) and its image size."""
+
+    gt: Path
+    image_size: tuple[int, int]   # height, width in pixels
+
+    def load_boxes(self, which: str = "gt") -> np.ndarray:
+        """Rows ``frame, id, x, y, w, h, flag, ...`` of the ground truth as a float array."""
+        if which != "gt":
+            raise ValueError(f"{self.gt.parent.name} has ground truth only, not {which!r}")
+        return np.loadtxt(self.gt, delimiter=",", ndmin=2)
+
+
+def _motmetrics_sequence(name: str) -> AnnotatedSequence:
+    try:
+        import motmetrics
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ImportError(f"{name} ships with motmetrics: pip install 'tenfold[tracking]'"
+                          ) from exc
+    return AnnotatedSequence(gt=Path(motmetrics.__file__).parent / "data" / name / "gt.txt",
+                             image_size=(480, 640))
+
+
+register_dataset(DatasetSpec(
+    name="tud-stadtmitte", description="TUD-Stadtmitte ground-truth trajectories (179 frames, "
+    "640x480) shipped inside the motmetrics wheel (embedded, no video)",
+    required=(), load=lambda root, download: _motmetrics_sequence("TUD-Stadtmitte"),
+))

@@ -15,6 +15,9 @@ Datasets:
 - ``synthetic-crowd`` (embedded): targets that move, leave and re-enter, rendered as noisy
   Gaussian density maps, at each of ``densities`` targets per video; metrics ``mota_n{N}``,
   ``idf1_n{N}``, ... and their mean over densities (``mota``, ``idf1``).
+- ``tud-stadtmitte`` (embedded in the motmetrics wheel): real pedestrian trajectories, the
+  ground-truth box centres rendered as density on ``tud_cell``-pixel cells with the synthetic
+  noise model (semi-synthetic, as in the spec).
 - ``pets09-s2l1`` (mirror): (a) the MOTChallenge public detections rendered as density (one unit
   Gaussian per box centre on ``cell``-pixel cells); (b) with ``density_net_epochs > 0``, a
   :class:`~tenfold.track.density_net.DensityFCN` trained on the first ``train_fraction`` of the
@@ -42,7 +45,7 @@ from tenfold.runtime.rules import Rule
 from tenfold.runtime.seeding import seed_everything
 
 METHODS = ("counting", "peaks_hungarian", "peaks_flow")
-DATASETS = ("synthetic-crowd", "pets09-s2l1")
+DATASETS = ("synthetic-crowd", "pets09-s2l1", "tud-stadtmitte")
 PETS_SIZE = (576, 768)   # height, width of PETS09-S2L1 view 1
 PETS_BOX = (32.0, 80.0)  # width, height of the boxes written around tracked points (pixels)
 
@@ -51,7 +54,7 @@ PETS_BOX = (32.0, 80.0)  # width, height of the boxes written around tracked poi
 class TrackingConfig:
     """Settings of the ``tracking`` recipe (defaults = ``quick``)."""
 
-    dataset: Literal["synthetic-crowd", "pets09-s2l1"] = "synthetic-crowd"
+    dataset: Literal["synthetic-crowd", "pets09-s2l1", "tud-stadtmitte"] = "synthetic-crowd"
     methods: Annotated[tuple[str, ...], Rule(nonempty=True, unique=True)] = METHODS
     densities: Annotated[tuple[int, ...], Rule(
         low=1, nonempty=True, unique=True, meaning="targets per synthetic video")] = (10, 20, 40)
@@ -85,8 +88,8 @@ class TrackingConfig:
     # PETS09-S2L1
     cell: Annotated[int, Rule(low=4, meaning="PETS cell size (pixels)")] = 16
     det_conf: float = 0.0
-    pets_frames: Annotated[int, Rule(low=2, special=((0, "all 795"),),
-                                     meaning="PETS frames used")] = 0
+    video_frames: Annotated[int, Rule(low=2, special=((0, "all"),),
+                                      meaning="PETS / TUD frames used")] = 0
     density_net_epochs: Annotated[int, Rule(low=0, meaning="0: no density network")] = 0
     train_fraction: Annotated[float, Rule(low=0, high=1, low_open=True, high_open=True,
                                           meaning="PETS frames the network trains on")] = 0.5
@@ -96,6 +99,8 @@ class TrackingConfig:
     target_scale: Annotated[float, Rule(low=0, low_open=True,
                                         meaning="density scale for the MSE")] = 100.0
     checkpoint_every: Annotated[int, Rule(low=1)] = 5
+    # TUD-Stadtmitte (ground truth rendered as density)
+    tud_cell: Annotated[int, Rule(low=4, meaning="TUD cell size (pixels)")] = 20
 
     def validate(self) -> None:
         unknown = set(self.methods) - set(METHODS)
@@ -218,7 +223,7 @@ def pets_density(seq, config: TrackingConfig) -> tuple[torch.Tensor, torch.Tenso
 
     det, gt = seq.load_boxes("det"), seq.load_boxes("gt")
     last = int(gt[:, 0].max())
-    T = min(last, config.pets_frames) if config.pets_frames else last
+    T = min(last, config.video_frames) if config.video_frames else last
     det = det[det[:, 6] >= config.det_conf]
     maps = [render_boxes(zero_based(det[det[:, 0] == f + 1, 2:6]), PETS_SIZE, config.cell,
                          config.sigma) for f in range(T)]
@@ -257,6 +262,43 @@ def pets_network_density(seq, gt: torch.Tensor, T: int, config: TrackingConfig, 
     pred = model.predict(images.to(ctx.device), config.target_scale).double().cpu()
     mae = float((pred[split:].sum((1, 2)) - dots[split:].sum((1, 2)).double()).abs().mean())
     return pred, split, {"count_mae_test": mae}
+
+
+def tud_density(config: TrackingConfig, generator: torch.Generator
+                ) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """TUD-Stadtmitte: ground-truth centres rendered as noisy density ``(T, H, W)``, the
+    ground-truth rows in cells, and ``T``."""
+    from tenfold.data import load_dataset
+    from tenfold.track.density import box_points, pixel_to_cell, render_points
+    from tenfold.track.motformat import zero_based
+
+    seq = load_dataset("tud-stadtmitte")
+    gt = seq.load_boxes()
+    T = int(gt[:, 0].max())
+    T = min(T, config.video_frames) if config.video_frames else T
+    gt = gt[gt[:, 0] <= T]
+    yx = pixel_to_cell(box_points(zero_based(gt[:, 2:6])), config.tud_cell)
+    rows = torch.column_stack([torch.as_tensor(gt[:, 0] - 1), torch.as_tensor(gt[:, 1]), yx])
+    grid = tuple(math.ceil(s / config.tud_cell) for s in seq.image_size)
+    clean = torch.stack([render_points(rows[rows[:, 0] == t, 2:4], grid, config.sigma)
+                         for t in range(T)])
+    noisy = clean * (1 + config.noise * torch.randn(clean.shape, generator=generator,
+                                                    dtype=torch.float64))
+    noisy = noisy + 0.002 * torch.randn(clean.shape, generator=generator, dtype=torch.float64)
+    return noisy.clamp_min(0), rows, T
+
+
+def run_tud(config: TrackingConfig, ctx) -> tuple[dict, dict]:
+    density, gt, T = tud_density(config, ctx.generator(99))
+    results: dict[str, dict[str, float]] = {}
+    figs: dict[str, Any] = {"tud": {"gt": gt.tolist(), "density": density.amax(0)}}
+    for method, tracker in make_trackers(config).items():
+        out = _track_and_score(ctx, f"{method}-tud", method, tracker, density, gt, config,
+                               cell=config.tud_cell, box=(3.0 * config.tud_cell,
+                                                          10.0 * config.tud_cell))
+        results[method] = dict(out["metrics"])
+        figs["tud"][method] = out
+    return results, figs
 
 
 def run_pets(config: TrackingConfig, ctx) -> tuple[dict, dict]:
@@ -305,7 +347,8 @@ def draw_figures(figs: dict, results: dict, config: TrackingConfig, ctx) -> None
         ax.set_title(name if name == "gt" else f"{name}", fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.suptitle(f"trajectories ({'PETS09-S2L1' if key == 'pets' else f'{key} targets'}, "
+    title = {"pets": "PETS09-S2L1", "tud": "TUD-Stadtmitte"}.get(key, f"{key} targets")
+    fig.suptitle(f"trajectories ({title}, "
                  f"seed {ctx.seed})", fontsize=10)
     fig.tight_layout()
     fig.savefig(ctx.figures_dir / f"trajectories_seed{ctx.seed}.png", dpi=110)
@@ -339,6 +382,8 @@ def draw_figures(figs: dict, results: dict, config: TrackingConfig, ctx) -> None
 def run(config: TrackingConfig, ctx) -> dict[str, dict[str, float]]:
     if config.dataset == "synthetic-crowd":
         results, figs = run_synthetic(config, ctx)
+    elif config.dataset == "tud-stadtmitte":
+        results, figs = run_tud(config, ctx)
     else:
         results, figs = run_pets(config, ctx)
     if ctx.is_rank_zero:
@@ -352,11 +397,11 @@ RECIPE = register_recipe(Recipe(
     run=run,
     presets={
         "smoke": {"densities": (4, 8), "size": 16, "frames": 8, "chunk_length": 6,
-                  "chunk_overlap": 2, "time_limit": 10.0, "pets_frames": 30,
+                  "chunk_overlap": 2, "time_limit": 10.0, "video_frames": 30,
                   "density_net_epochs": 0, "seeds": [0]},
         "quick": {"seeds": [0]},
         "paper": {"densities": (10, 20, 40, 60), "time_limit": 60.0,
-                  "density_net_epochs": 30, "seeds": [0, 1, 2]},
+                  "density_net_epochs": 8, "seeds": [0, 1, 2]},
     },
     datasets=DATASETS,
     baseline="peaks_hungarian",
