@@ -29,6 +29,52 @@ def as_image_tensor(data: torch.Tensor | Dataset) -> torch.Tensor:
     return images
 
 
+class ShuffledBatches:
+    """Endless mini-batches of rows of ``items`` (a tensor), reshuffled with ``generator`` every
+    pass; the last, short batch of a pass is kept (``DataLoader(drop_last=False)``).
+
+    ``transform(batch, generator)`` (an augmentation) is applied to every batch, drawing from the
+    same generator after the pass's permutation, exactly like a generator function that
+    yields ``items[order[start:start + batch_size]]``. Unlike such a function its position can be
+    saved and restored (:meth:`state_dict`), so a training loop that uses it can be resumed.
+    """
+
+    def __init__(self, items: torch.Tensor, batch_size: int,
+                 generator: torch.Generator | None = None,
+                 transform: Callable[..., torch.Tensor] | None = None,
+                 device: torch.device | str | None = None):
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        if len(items) == 0:
+            raise ValueError("cannot draw batches from an empty set")
+        self.items, self.batch_size, self.generator = items, batch_size, generator
+        self.transform, self.device = transform, device
+        self.order: torch.Tensor | None = None
+        self.position = 0
+
+    def __iter__(self) -> ShuffledBatches:
+        return self
+
+    def __next__(self) -> torch.Tensor:
+        if self.order is None or self.position >= len(self.items):
+            self.order = torch.randperm(len(self.items), generator=self.generator)
+            self.position = 0
+        x = self.items[self.order[self.position:self.position + self.batch_size]]
+        self.position += self.batch_size
+        if self.transform is not None:
+            x = self.transform(x, self.generator)
+        return x if self.device is None else x.to(self.device)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"order": self.order, "position": self.position,
+                "generator": None if self.generator is None else self.generator.get_state()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.order, self.position = state["order"], int(state["position"])
+        if self.generator is not None and state["generator"] is not None:
+            self.generator.set_state(state["generator"])
+
+
 def image_batches(data: torch.Tensor | Dataset | DataLoader, batch_size: int,
                   generator: torch.Generator | None = None,
                   augment: Callable[..., torch.Tensor] | None = None,
@@ -36,25 +82,21 @@ def image_batches(data: torch.Tensor | Dataset | DataLoader, batch_size: int,
     """Yield augmented image batches forever.
 
     A tensor or a map-style dataset is reshuffled with ``generator`` every pass (the last, short
-    batch is kept, as in ``DataLoader(drop_last=False)``); a ``DataLoader`` is iterated as is.
+    batch is kept, as in ``DataLoader(drop_last=False)``) by a resumable
+    :class:`ShuffledBatches`; a ``DataLoader`` is iterated as is (not resumable).
     ``augment(x, generator)`` is applied to every batch.
     """
-    if isinstance(data, DataLoader):
-        def raw() -> Iterator[torch.Tensor]:
-            while True:
-                for batch in data:
-                    yield _images_only(batch)
-    else:
+    if not isinstance(data, DataLoader):
         images = as_image_tensor(data)
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        return ShuffledBatches(images, batch_size, generator, augment, device)
 
-        def raw() -> Iterator[torch.Tensor]:
-            while True:
-                order = torch.randperm(len(images), generator=generator)
-                for start in range(0, len(images), batch_size):
-                    yield images[order[start:start + batch_size]]
-    for x in raw():
-        if augment is not None:
-            x = augment(x, generator)
-        yield x.to(device)
+    def loader_batches() -> Iterator[torch.Tensor]:
+        while True:
+            for batch in data:
+                x = _images_only(batch)
+                if augment is not None:
+                    x = augment(x, generator)
+                yield x.to(device)
+    return loader_batches()

@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tenfold.distill._batches import image_batches
+from tenfold.distill._batches import ShuffledBatches, image_batches
 from tenfold.distill.graft import FrozenBlock
 from tenfold.distill.losses import get_loss, kd_kl
 from tenfold.distill.partition import BlockPartition
 from tenfold.distill.schedules import make_schedulers
+from tenfold.loops import LoopStepper
 
 
 def shared_prefix_student(teacher: BlockPartition | Sequence[nn.Module],
@@ -39,19 +41,15 @@ def shared_prefix_student(teacher: BlockPartition | Sequence[nn.Module],
     return nn.Sequential(*prefix, *student[first:])
 
 
-def distill(teacher: nn.Module, student: nn.Module, data, steps: int,
-            loss: str | Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = "kl",
-            lr: float = 1e-3, batch_size: int = 64, augment=None,
-            generator: torch.Generator | None = None, device: torch.device | str = "cpu",
-            evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
-            eval_every: int = 0, tau: float = 4.0,
-            lr_schedule: str = "constant") -> list[dict[str, float]]:
-    """Train ``student`` to match the frozen ``teacher``'s logits on ``data`` for ``steps`` Adam
-    steps (labels in ``data`` are ignored). Returns the history of ``evaluate`` calls.
-
-    ``loss="kl"`` uses ``τ² KL`` with temperature ``tau``; ``"normalized_mse"`` NetGraft's loss.
-    ``lr_schedule``: ``"constant"`` or ``"cosine"`` (:mod:`tenfold.distill.schedules`).
-    """
+def distill_stepper(teacher: nn.Module, student: nn.Module, data, steps: int,
+                    loss: str | Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = "kl",
+                    lr: float = 1e-3, batch_size: int = 64, augment=None,
+                    generator: torch.Generator | None = None,
+                    device: torch.device | str = "cpu",
+                    evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
+                    eval_every: int = 0, tau: float = 4.0, lr_schedule: str = "constant",
+                    backward: Callable[[torch.Tensor], Any] | None = None) -> AdamSteps:
+    """:func:`distill` as a resumable stepper (one Adam step per ``step()``)."""
     if loss == "kl":
         def loss_fn(s, t):
             return kd_kl(s, t, tau)
@@ -66,8 +64,50 @@ def distill(teacher: nn.Module, student: nn.Module, data, steps: int,
             target = teacher(x)
         return loss_fn(student(x), target)
 
-    return _fit(student.to(device), batch_loss, steps, lr, 0.0, lr_schedule, evaluate,
-                eval_every)
+    return AdamSteps(student.to(device), batch_loss, steps, lr, 0.0, lr_schedule, evaluate,
+                     eval_every, batches, backward)
+
+
+def distill(teacher: nn.Module, student: nn.Module, data, steps: int,
+            loss: str | Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = "kl",
+            lr: float = 1e-3, batch_size: int = 64, augment=None,
+            generator: torch.Generator | None = None, device: torch.device | str = "cpu",
+            evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
+            eval_every: int = 0, tau: float = 4.0,
+            lr_schedule: str = "constant") -> list[dict[str, float]]:
+    """Train ``student`` to match the frozen ``teacher``'s logits on ``data`` for ``steps`` Adam
+    steps (labels in ``data`` are ignored). Returns the history of ``evaluate`` calls.
+
+    ``loss="kl"`` uses ``τ² KL`` with temperature ``tau``; ``"normalized_mse"`` NetGraft's loss.
+    ``lr_schedule``: ``"constant"`` or ``"cosine"`` (:mod:`tenfold.distill.schedules`).
+    """
+    return distill_stepper(teacher, student, data, steps, loss, lr, batch_size, augment,
+                           generator, device, evaluate, eval_every, tau, lr_schedule
+                           ).run().history
+
+
+def supervised_stepper(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, steps: int,
+                       lr: float = 1e-3, batch_size: int = 64, augment=None,
+                       generator: torch.Generator | None = None,
+                       device: torch.device | str = "cpu", weight_decay: float = 0.0,
+                       evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
+                       eval_every: int = 0, lr_schedule: str = "constant",
+                       backward: Callable[[torch.Tensor], Any] | None = None) -> AdamSteps:
+    """:func:`train_supervised` as a resumable stepper (one Adam step per ``step()``)."""
+    if images.dim() != 4 or labels.shape != (images.shape[0],):
+        raise ValueError(f"expected images (N, C, H, W) and labels (N,), got {tuple(images.shape)} "
+                         f"and {tuple(labels.shape)}")
+    batches = ShuffledBatches(torch.arange(len(images)), batch_size, generator)
+
+    def batch_loss() -> torch.Tensor:
+        idx = next(batches)
+        x = images[idx]
+        if augment is not None:
+            x = augment(x, generator)
+        return F.cross_entropy(model(x.to(device)), labels[idx].to(device))
+
+    return AdamSteps(model.to(device), batch_loss, steps, lr, weight_decay, lr_schedule,
+                     evaluate, eval_every, batches, backward)
 
 
 def train_supervised(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, steps: int,
@@ -80,57 +120,57 @@ def train_supervised(model: nn.Module, images: torch.Tensor, labels: torch.Tenso
 
     ``lr_schedule="cosine"`` anneals the learning rate to 0 over ``steps``.
     """
-    if images.dim() != 4 or labels.shape != (images.shape[0],):
-        raise ValueError(f"expected images (N, C, H, W) and labels (N,), got {tuple(images.shape)} "
-                         f"and {tuple(labels.shape)}")
-    batches = _index_batches(len(images), batch_size, generator)
-
-    def batch_loss() -> torch.Tensor:
-        idx = next(batches)
-        x = images[idx]
-        if augment is not None:
-            x = augment(x, generator)
-        return F.cross_entropy(model(x.to(device)), labels[idx].to(device))
-
-    return _fit(model.to(device), batch_loss, steps, lr, weight_decay, lr_schedule, evaluate,
-                eval_every)
+    return supervised_stepper(model, images, labels, steps, lr, batch_size, augment, generator,
+                              device, weight_decay, evaluate, eval_every, lr_schedule
+                              ).run().history
 
 
-def _fit(model: nn.Module, batch_loss: Callable[[], torch.Tensor], steps: int, lr: float,
-         weight_decay: float, lr_schedule: str,
-         evaluate: Callable[[nn.Module], dict[str, float]] | None,
-         eval_every: int) -> list[dict[str, float]]:
-    """``steps`` Adam steps on ``batch_loss()`` over the trainable parameters of ``model``;
-    every ``eval_every`` steps and at the end, ``{"step", "loss"}`` plus ``evaluate(model)``
-    (run in eval mode) join the returned history. ``model`` is left in eval mode."""
-    model.train()
-    params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
-    scheds = make_schedulers([opt], steps, lr_schedule)
-    history = []
-    for step in range(1, steps + 1):
-        value = batch_loss()
-        opt.zero_grad(set_to_none=True)
-        value.backward()
-        opt.step()
-        for sched in scheds:
+class AdamSteps(LoopStepper):
+    """``steps`` Adam steps on ``batch_loss()`` over the trainable parameters of ``model``, one
+    per :meth:`step`; every ``eval_every`` steps and at the end, ``{"step", "loss"}`` plus
+    ``evaluate(model)`` (run in eval mode) join :attr:`history`. ``model`` is left in eval mode
+    after the last step. Resumable: the state holds the model, optimiser, schedulers, the batch
+    source's position and the history."""
+
+    def __init__(self, model: nn.Module, batch_loss: Callable[[], torch.Tensor], steps: int,
+                 lr: float, weight_decay: float, lr_schedule: str,
+                 evaluate: Callable[[nn.Module], dict[str, float]] | None, eval_every: int,
+                 batches: Any = None, backward: Callable[[torch.Tensor], Any] | None = None):
+        model.train()
+        params = [p for p in model.parameters() if p.requires_grad]
+        self.model, self.batch_loss = model, batch_loss
+        self.opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+        self.scheds = make_schedulers([self.opt], steps, lr_schedule)
+        self.evaluate, self.eval_every, self.steps = evaluate, eval_every, steps
+        self.backward = backward or (lambda value: value.backward())
+        stateful: dict[str, Any] = {"model": model, "opt": self.opt,
+                                    **{f"sched{i}": s for i, s in enumerate(self.scheds)}}
+        if hasattr(batches, "state_dict"):
+            stateful["batches"] = batches
+        super().__init__(self._step, steps, stateful, {"history": []})
+
+    @property
+    def history(self) -> list[dict[str, float]]:
+        return self.memory["history"]
+
+    def _step(self, index: int) -> dict[str, float]:
+        step = index + 1
+        value = self.batch_loss()
+        self.opt.zero_grad(set_to_none=True)
+        self.backward(value)
+        self.opt.step()
+        for sched in self.scheds:
             sched.step()
-        if (eval_every and step % eval_every == 0) or step == steps:
-            record = {"step": step, "loss": float(value.detach())}
-            if evaluate is not None:
-                model.eval()
-                record.update(evaluate(model))
-                model.train()
-            history.append(record)
-    model.eval()
-    return history
-
-
-def _index_batches(n: int, batch_size: int, generator: torch.Generator | None):
-    while True:
-        order = torch.randperm(n, generator=generator)
-        for start in range(0, n, batch_size):
-            yield order[start:start + batch_size]
+        record = {"step": step, "loss": float(value.detach())}
+        if (self.eval_every and step % self.eval_every == 0) or step == self.steps:
+            if self.evaluate is not None:
+                self.model.eval()
+                record.update(self.evaluate(self.model))
+                self.model.train()
+            self.history.append(record)
+        if step == self.steps:
+            self.model.eval()
+        return record
 
 
 @torch.no_grad()

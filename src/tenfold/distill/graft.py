@@ -213,48 +213,33 @@ class NetGraft:
         return Hybrid(self.teacher, self.first, self.first + k, chain)
 
     # -- training ------------------------------------------------------------------------------
-    def _train(self, hybrid: Hybrid, optimizers: list[torch.optim.Optimizer], steps: int,
-               batches, stage: str, index: int, evaluate, eval_every: int,
-               stage_evaluate=None, select_on=None, lr_schedule: str = "constant") -> None:
-        hybrid.train()
-        scheds = make_schedulers(optimizers, steps, lr_schedule)
-        best_score, best_state = None, None
-        for step in range(1, steps + 1):
-            x = next(batches)
-            with torch.no_grad():
-                target = self.teacher(x)
-            loss = self.loss_fn(hybrid(x), target)
-            for opt in optimizers:
-                opt.zero_grad(set_to_none=True)
-            loss.backward()
-            for opt in optimizers:
-                opt.step()
-            lr_used = optimizers[0].param_groups[0]["lr"]
-            for sched in scheds:
-                sched.step()
-            self.steps_taken += 1
-            record = {"stage": stage, "index": index, "step": step, "total_step": self.steps_taken,
-                      "loss": float(loss.detach()), "lr": lr_used}
-            last = step == steps
-            if (eval_every and step % eval_every == 0) or last:
-                hybrid.eval()
-                if evaluate is not None:
-                    record.update(evaluate(hybrid))
-                if last and stage_evaluate is not None:
-                    record.update({f"stage_{k}": v for k, v in stage_evaluate(hybrid).items()})
-                if select_on is not None:
-                    score = teacher_agreement(hybrid, self.teacher, select_on)
-                    record["val_agreement"] = score
-                    if best_score is None or score > best_score:
-                        best_score = score
-                        best_state = copy.deepcopy(hybrid.replacement.state_dict())
-                hybrid.train()
-                self.history.append(record)
-        hybrid.eval()
-        if best_state is not None:
-            hybrid.replacement.load_state_dict(best_state)
-            log.info("net grafting: kept the step with the best held-out agreement %.4f",
-                     best_score)
+    def stepper(self, data, block_steps: int | Sequence[int], net_steps: int | Sequence[int],
+                lr_block: float | Sequence[float] = 1e-3,
+                lr_adapter: float | Sequence[float] = 1e-2, lr_net: float = 1e-4,
+                batch_size: int = 64, augment: Callable[..., torch.Tensor] | None = None,
+                evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
+                eval_every: int = 0, val_data: torch.Tensor | None = None,
+                stage_evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
+                lr_schedule: str = "constant",
+                backward: Callable[[torch.Tensor], Any] | None = None) -> GraftSteps:
+        """:meth:`fit` as a resumable stepper: one Adam step of the current stage per
+        ``step()``, every stage of both phases in order (same arguments as :meth:`fit`;
+        ``backward`` replaces ``loss.backward()``, e.g. by ``fabric.backward``)."""
+        check_schedule(lr_schedule)
+        n = len(self.graft)
+        block_steps = _per_block(block_steps, n, "block_steps")
+        net_steps = _per_block(net_steps, max(n - 1, 0), "net_steps")
+        lr_block = _per_block(lr_block, n, "lr_block")
+        lr_adapter = _per_block(lr_adapter, n, "lr_adapter")
+        batches = image_batches(data, batch_size, self.generator, augment, self.device)
+        if val_data is not None:
+            val_data = val_data.to(self.device)
+        stages = [_Stage("block", b, int(block_steps[i]), lr_block[i], lr_adapter[i])
+                  for i, b in enumerate(self.graft)]
+        stages += [_Stage("net", k, int(net_steps[k - 2]), lr_net, 0.0,
+                          val_data if k == n else None) for k in range(2, n + 1)]
+        return GraftSteps(self, stages, batches, evaluate, eval_every, stage_evaluate,
+                          lr_schedule, backward)
 
     def fit(self, data, block_steps: int | Sequence[int], net_steps: int | Sequence[int],
             lr_block: float | Sequence[float] = 1e-3, lr_adapter: float | Sequence[float] = 1e-2,
@@ -287,33 +272,8 @@ class NetGraft:
             lr_schedule: ``"constant"`` (the paper) or ``"cosine"``: every stage anneals its
                 rates from the given values towards 0 over its own steps.
         """
-        check_schedule(lr_schedule)
-        n = len(self.graft)
-        block_steps = _per_block(block_steps, n, "block_steps")
-        net_steps = _per_block(net_steps, max(n - 1, 0), "net_steps")
-        lr_block = _per_block(lr_block, n, "lr_block")
-        lr_adapter = _per_block(lr_adapter, n, "lr_adapter")
-        batches = image_batches(data, batch_size, self.generator, augment, self.device)
-        if val_data is not None:
-            val_data = val_data.to(self.device)
-
-        for i, b in enumerate(self.graft):
-            hybrid = self.block_hybrid(b)
-            opts = [torch.optim.Adam(self.student[b].parameters(), lr=lr_block[i])]
-            adapter_params = [p for a in self.adapters_of(b) for p in a.parameters()]
-            if adapter_params:
-                opts.append(torch.optim.Adam(adapter_params, lr=lr_adapter[i]))
-            log.info("block grafting: block %d for %d steps", b, block_steps[i])
-            self._train(hybrid, opts, int(block_steps[i]), batches, "block", b, evaluate,
-                        eval_every, stage_evaluate, lr_schedule=lr_schedule)
-
-        for k in range(2, n + 1):
-            hybrid = self.net_hybrid(k)
-            opt = torch.optim.Adam(hybrid.parameters(), lr=lr_net)
-            log.info("net grafting: first %d blocks for %d steps", k, net_steps[k - 2])
-            self._train(hybrid, [opt], int(net_steps[k - 2]), batches, "net", k, evaluate,
-                        eval_every, stage_evaluate, select_on=val_data if k == n else None,
-                        lr_schedule=lr_schedule)
+        self.stepper(data, block_steps, net_steps, lr_block, lr_adapter, lr_net, batch_size,
+                     augment, evaluate, eval_every, val_data, stage_evaluate, lr_schedule).run()
         return self
 
     # -- export --------------------------------------------------------------------------------
@@ -346,3 +306,148 @@ def teacher_agreement(model: nn.Module, teacher: nn.Module, images: torch.Tensor
         x = images[start:start + batch_size]
         agree += int((model(x).argmax(1) == teacher(x).argmax(1)).sum())
     return agree / max(len(images), 1)
+
+
+class _Stage:
+    """One stage: ``kind`` "block" (graft block ``index``) or "net" (the first ``index``)."""
+
+    def __init__(self, kind: str, index: int, steps: int, lr: float, lr_adapter: float,
+                 select_on: torch.Tensor | None = None):
+        self.kind, self.index, self.steps = kind, index, steps
+        self.lr, self.lr_adapter, self.select_on = lr, lr_adapter, select_on
+
+
+class GraftSteps:
+    """NetGraft's two phases as one resumable :class:`~tenfold.loops.Stepper`.
+
+    Step ``i`` runs one Adam step of the stage it falls in; a stage's optimisers (fresh Adam, as
+    in the paper) and schedulers are built at its first step. ``state_dict`` holds the student,
+    the adapters, the batch source's position, the current stage's optimisers and schedulers,
+    the held-out selection and :attr:`NetGraft.history`, so a resumed fit equals an
+    uninterrupted one.
+    """
+
+    def __init__(self, graft: NetGraft, stages: list[_Stage], batches, evaluate, eval_every: int,
+                 stage_evaluate, lr_schedule: str, backward=None):
+        self.graft, self.stages, self.batches = graft, stages, batches
+        self.evaluate, self.eval_every = evaluate, eval_every
+        self.stage_evaluate, self.lr_schedule = stage_evaluate, lr_schedule
+        self.backward = backward or (lambda value: value.backward())
+        self.epoch = 0
+        self.max_epochs = sum(stage.steps for stage in stages)
+        self.hybrid: Hybrid | None = None
+        self.optimizers: list[torch.optim.Optimizer] = []
+        self.scheds: list = []
+        self.best: tuple[float | None, dict | None] = (None, None)
+
+    @property
+    def stopped(self) -> bool:
+        return self.epoch >= self.max_epochs
+
+    def _locate(self, i: int) -> tuple[int, int]:
+        """(stage number, 1-based step within it) of global step ``i``."""
+        for number, stage in enumerate(self.stages):
+            if i < stage.steps:
+                return number, i + 1
+            i -= stage.steps
+        raise IndexError("past the last stage")
+
+    def _begin(self, stage: _Stage) -> None:
+        g = self.graft
+        if stage.kind == "block":
+            self.hybrid = g.block_hybrid(stage.index)
+            self.optimizers = [torch.optim.Adam(g.student[stage.index].parameters(),
+                                                lr=stage.lr)]
+            adapter_params = [p for a in g.adapters_of(stage.index) for p in a.parameters()]
+            if adapter_params:
+                self.optimizers.append(torch.optim.Adam(adapter_params, lr=stage.lr_adapter))
+            log.info("block grafting: block %d for %d steps", stage.index, stage.steps)
+        else:
+            self.hybrid = g.net_hybrid(stage.index)
+            self.optimizers = [torch.optim.Adam(self.hybrid.parameters(), lr=stage.lr)]
+            log.info("net grafting: first %d blocks for %d steps", stage.index, stage.steps)
+        self.hybrid.train()
+        self.scheds = make_schedulers(self.optimizers, stage.steps, self.lr_schedule)
+        self.best = (None, None)
+
+    def step(self) -> dict[str, float]:
+        g = self.graft
+        number, step = self._locate(self.epoch)
+        stage = self.stages[number]
+        if step == 1:
+            self._begin(stage)
+        hybrid = self.hybrid
+        x = next(self.batches)
+        with torch.no_grad():
+            target = g.teacher(x)
+        loss = g.loss_fn(hybrid(x), target)
+        for opt in self.optimizers:
+            opt.zero_grad(set_to_none=True)
+        self.backward(loss)
+        for opt in self.optimizers:
+            opt.step()
+        lr_used = self.optimizers[0].param_groups[0]["lr"]
+        for sched in self.scheds:
+            sched.step()
+        g.steps_taken += 1
+        record = {"stage": stage.kind, "index": stage.index, "step": step,
+                  "total_step": g.steps_taken, "loss": float(loss.detach()), "lr": lr_used}
+        last = step == stage.steps
+        if (self.eval_every and step % self.eval_every == 0) or last:
+            hybrid.eval()
+            if self.evaluate is not None:
+                record.update(self.evaluate(hybrid))
+            if last and self.stage_evaluate is not None:
+                record.update({f"stage_{k}": v for k, v in self.stage_evaluate(hybrid).items()})
+            if stage.select_on is not None:
+                score = teacher_agreement(hybrid, g.teacher, stage.select_on)
+                record["val_agreement"] = score
+                if self.best[0] is None or score > self.best[0]:
+                    self.best = (score, copy.deepcopy(hybrid.replacement.state_dict()))
+            hybrid.train()
+            g.history.append(record)
+        if last:
+            hybrid.eval()
+            if self.best[1] is not None:
+                hybrid.replacement.load_state_dict(self.best[1])
+                log.info("net grafting: kept the step with the best held-out agreement %.4f",
+                         self.best[0])
+        self.epoch += 1
+        return {"loss": record["loss"]}
+
+    def state_dict(self) -> dict[str, Any]:
+        g = self.graft
+        return {"epoch": self.epoch, "student": g.student.state_dict(),
+                "s2t": g.s2t.state_dict(), "t2s": g.t2s.state_dict(),
+                "batches": self.batches.state_dict() if hasattr(self.batches, "state_dict")
+                else None,
+                "optimizers": [o.state_dict() for o in self.optimizers],
+                "scheds": [s.state_dict() for s in self.scheds],
+                "best": copy.deepcopy(self.best), "history": copy.deepcopy(g.history),
+                "steps_taken": g.steps_taken}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        g = self.graft
+        g.student.load_state_dict(state["student"])
+        g.s2t.load_state_dict(state["s2t"])
+        g.t2s.load_state_dict(state["t2s"])
+        if state["batches"] is not None:
+            self.batches.load_state_dict(state["batches"])
+        g.history[:] = copy.deepcopy(state["history"])
+        g.steps_taken = state["steps_taken"]
+        self.epoch = int(state["epoch"])
+        if 0 < self.epoch < self.max_epochs:
+            number, step = self._locate(self.epoch)
+            if step > 1:                       # inside a stage: rebuild it, then its state
+                self._begin(self.stages[number])
+                for opt, saved in zip(self.optimizers, state["optimizers"], strict=True):
+                    opt.load_state_dict(saved)
+                for sched, saved in zip(self.scheds, state["scheds"], strict=True):
+                    sched.load_state_dict(saved)
+                self.best = copy.deepcopy(state["best"])
+
+    def run(self) -> GraftSteps:
+        """Step to the end without a runtime."""
+        while not self.stopped:
+            self.step()
+        return self

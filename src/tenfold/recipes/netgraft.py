@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from tenfold.data import cache_root, load_dataset
+from tenfold.data.tensor_images import image_tensors
 from tenfold.distill import (
     BlockPartition,
     NetGraft,
@@ -49,15 +49,14 @@ from tenfold.distill import (
     accuracy,
     count_macs,
     count_parameters,
-    distill,
     few_shot_indices,
     shared_prefix_student,
-    train_supervised,
     vgg_blocks,
 )
+from tenfold.distill.baselines import distill_stepper, supervised_stepper
 from tenfold.distill.schedules import SCHEDULES
 from tenfold.errors import ConfigError
-from tenfold.runtime.io import cached_torch, save_torch
+from tenfold.runtime.io import cached_torch
 from tenfold.runtime.registry import Recipe, register_recipe
 from tenfold.runtime.seeding import seed_everything
 
@@ -153,34 +152,6 @@ class NetGraftConfig:
 
 
 # -- data ---------------------------------------------------------------------------------------
-def _image_tensors(dataset: str) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
-    """``{"train": (x, y), "test": (x, y)}`` with x float in [0, 1], shape (N, C, H, W)."""
-    if dataset == "digits":
-        splits = load_dataset("digits")
-        return {k: tuple(v.tensors) for k, v in splits.items()}
-    if dataset == "mnist":
-        splits = load_dataset("mnist")
-        return {k: (v.data.float().div(255).unsqueeze(1), v.targets.clone())
-                for k, v in splits.items()}
-    return {k: _cifar_split(k) for k in ("train", "test")}
-
-
-def _cifar_split(split: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """CIFAR-10 decoded once from the mirror's JPEGs into a uint8 tensor cached on disk."""
-    path = cache_root() / "netgraft" / f"cifar10-{split}-uint8.pt"
-    if not path.exists():
-        import numpy as np
-        from PIL import Image
-
-        folder = load_dataset("cifar10")[split]
-        images = np.stack([np.asarray(Image.open(p).convert("RGB")) for p, _ in folder.samples])
-        x = torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()
-        y = torch.tensor([t for _, t in folder.samples])
-        save_torch(path, {"x": x, "y": y})
-    blob = torch.load(path, weights_only=True)
-    return blob["x"].float().div(255), blob["y"]
-
-
 def _normalize(x: torch.Tensor, arch: dict) -> torch.Tensor:
     mean = torch.tensor(arch["mean"]).view(1, -1, 1, 1)
     std = torch.tensor(arch["std"]).view(1, -1, 1, 1)
@@ -207,6 +178,11 @@ def _student(arch: dict) -> nn.Sequential:
     return vgg_blocks(arch["in_channels"], widths, 10, arch["student_hidden"], arch["convs"])
 
 
+def every(steps: int) -> int:
+    """Checkpoint interval of a loop of ``steps`` Adam steps (about 20 checkpoints)."""
+    return max(1, steps // 20)
+
+
 def _cached_teacher(config: NetGraftConfig, arch: dict, data, ctx) -> tuple[nn.Module, float]:
     """Train the teacher once; keep it in ``cache_root()/netgraft/teacher-<dataset>-<key>.pt``."""
     recipe = {"dataset": config.dataset, "widths": arch["teacher_widths"],
@@ -222,11 +198,12 @@ def _cached_teacher(config: NetGraftConfig, arch: dict, data, ctx) -> tuple[nn.M
         xtr, ytr = data["train"]
         xte, yte = data["test"]
         gen = torch.Generator().manual_seed(config.teacher_seed)
+        trainer = supervised_stepper(teacher, xtr, ytr, steps=arch["teacher_steps"],
+                                     lr=config.teacher_lr, batch_size=config.teacher_batch_size,
+                                     augment=RandomShiftFlip(arch["pad"], arch["flip"]),
+                                     generator=gen, device=ctx.device, lr_schedule="cosine")
         with ctx.timed("teacher", "train_s"):
-            train_supervised(teacher, xtr, ytr, steps=arch["teacher_steps"],
-                             lr=config.teacher_lr, batch_size=config.teacher_batch_size,
-                             augment=RandomShiftFlip(arch["pad"], arch["flip"]), generator=gen,
-                             device=ctx.device, lr_schedule="cosine")
+            ctx.fit("teacher", trainer, checkpoint_every=every(arch["teacher_steps"]), log=False)
         acc = accuracy(teacher, xte, yte, device=ctx.device)
         log.info("netgraft: trained the teacher (test acc %.4f)", acc)
         return {"state_dict": {k: v.cpu() for k, v in teacher.state_dict().items()},
@@ -241,7 +218,7 @@ def _cached_teacher(config: NetGraftConfig, arch: dict, data, ctx) -> tuple[nn.M
 def run(config: NetGraftConfig, ctx) -> dict[str, dict[str, float]]:
     arch = config.resolved()
     device = ctx.device
-    raw = _image_tensors(config.dataset)
+    raw = image_tensors(config.dataset)
     data = {k: (_normalize(x, arch), y) for k, (x, y) in raw.items()}
     if config.eval_split == "val":  # tuning: never look at the test set
         data = _validation_split(*data["train"])
@@ -289,13 +266,15 @@ def run(config: NetGraftConfig, ctx) -> dict[str, dict[str, float]]:
             grafter = NetGraft(BlockPartition(list(teacher)), BlockPartition(list(student)),
                                example, graft=graft, loss="normalized_mse",
                                generator=ctx.generator(100 + n), device=device)
+            stepper = grafter.stepper(
+                x_few, block_steps=config.block_steps, net_steps=config.net_steps,
+                lr_block=config.lr_block, lr_adapter=config.lr_adapter, lr_net=config.lr_net,
+                batch_size=batch, augment=augment, evaluate=curve_eval,
+                eval_every=config.eval_every,
+                stage_evaluate=lambda m: {"acc": accuracy(m, xte, yte, device=device)},
+                lr_schedule=config.lr_schedule)
             with ctx.timed("netgraft", f"fit_{tag}_s"):
-                grafter.fit(x_few, block_steps=config.block_steps, net_steps=config.net_steps,
-                            lr_block=config.lr_block, lr_adapter=config.lr_adapter,
-                            lr_net=config.lr_net, batch_size=batch, augment=augment,
-                            evaluate=curve_eval, eval_every=config.eval_every,
-                            stage_evaluate=lambda m: {"acc": accuracy(m, xte, yte, device=device)},
-                            lr_schedule=config.lr_schedule)
+                ctx.fit(f"netgraft@{tag}", stepper, every(budget), log=False)
             for rec in grafter.history:
                 if "stage_acc" in rec:
                     kind = "block" if rec["stage"] == "block" else "net"
@@ -318,12 +297,13 @@ def run(config: NetGraftConfig, ctx) -> dict[str, dict[str, float]]:
             student = _student(arch)
             model = (shared_prefix_student(list(teacher), list(student), shared) if prefix
                      else student)
+            stepper = distill_stepper(teacher, model, x_few, steps=budget, loss=loss,
+                                      lr=config.kd_lr, batch_size=batch, augment=augment,
+                                      generator=ctx.generator(100 + n), device=device,
+                                      evaluate=curve_eval, eval_every=config.eval_every,
+                                      tau=config.tau, lr_schedule=config.kd_lr_schedule)
             with ctx.timed(method, f"fit_{tag}_s"):
-                hist = distill(teacher, model, x_few, steps=budget, loss=loss, lr=config.kd_lr,
-                               batch_size=batch, augment=augment,
-                               generator=ctx.generator(100 + n), device=device,
-                               evaluate=curve_eval, eval_every=config.eval_every,
-                               tau=config.tau, lr_schedule=config.kd_lr_schedule)
+                hist = ctx.fit(f"{method}@{tag}", stepper, every(budget), log=False).history
             results[method][f"test_acc_{tag}"] = 100 * accuracy(model, xte, yte, device=device)
             results[method]["params"] = float(count_parameters(model))
             log_history(method, tag, hist)
@@ -331,12 +311,13 @@ def run(config: NetGraftConfig, ctx) -> dict[str, dict[str, float]]:
         if "ce_labels" in config.methods:
             seed_everything(ctx.seed)
             model = shared_prefix_student(list(teacher), list(_student(arch)), shared)
+            stepper = supervised_stepper(model, x_few, y_few, steps=budget, lr=config.kd_lr,
+                                         batch_size=batch, augment=augment,
+                                         generator=ctx.generator(100 + n), device=device,
+                                         evaluate=curve_eval, eval_every=config.eval_every,
+                                         lr_schedule=config.kd_lr_schedule)
             with ctx.timed("ce_labels", f"fit_{tag}_s"):
-                hist = train_supervised(model, x_few, y_few, steps=budget, lr=config.kd_lr,
-                                        batch_size=batch, augment=augment,
-                                        generator=ctx.generator(100 + n), device=device,
-                                        evaluate=curve_eval, eval_every=config.eval_every,
-                                        lr_schedule=config.kd_lr_schedule)
+                hist = ctx.fit(f"ce_labels@{tag}", stepper, every(budget), log=False).history
             results["ce_labels"][f"test_acc_{tag}"] = 100 * accuracy(model, xte, yte,
                                                                     device=device)
             results["ce_labels"]["params"] = float(count_parameters(model))
