@@ -11,7 +11,8 @@ Every method trains the same networks from the same initial weights and batches 
 error of object removal against the exact ground truth and its "do nothing" scale, normalised
 modularity, and per-part presence classification by a linear probe (macro/micro P/R/F1), each
 under the best part ↔ category matching. Methods ``udor-marginal*`` use the non-trivial fuzzy
-loss (the official form has a trivial minimiser; see docs/methods/udor.md).
+loss (the official form has a trivial minimiser; see docs/methods/udor.md); ``udor-nofuzzy``
+drops the fuzzy term (reconstruction, re-encoding, empty code and GAN only).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ METHODS = {
     "udor-nogan": ("udor-nogan", "official"),
     "udor-marginal": ("udor", "marginal"),
     "udor-marginal-nogan": ("udor-nogan", "marginal"),
+    "udor-nofuzzy": ("udor-nofuzzy", "official"),
     "ae": ("ae", "official"),
     "s-ae": ("s-ae", "official"),
 }

@@ -63,16 +63,23 @@ class Decoder(nn.Module):
 
 class PartClassifier(nn.Module):
     """The classifier shared by every part: ``R^u → K + 1`` logits (class 0 = "no object",
-    class ``k`` = category ``k``, 1-based). Official: Linear(u, 9) → BN → ReLU → Linear(9, K+1);
-    here without BN (it would see an all-zero batch for the empty-code term)."""
+    class ``k`` = category ``k``, 1-based); official: Linear(u, 9) → BN → ReLU → Linear(9, K+1).
 
-    def __init__(self, part_dim: int, num_parts: int, hidden: int = 16):
+    The batch normalisation makes the classifier invariant to the scale of the codes (without
+    it the fuzzy loss is lowered by letting codes run off to ±∞, where one logit dominates, and
+    the auto-encoder collapses); its statistics are taken over all parts of the batch together,
+    so parts keep their location. The all-zero code of the empty-code term is a batch of equal
+    rows, which BN maps to its shift (as in the official code).
+    """
+
+    def __init__(self, part_dim: int, num_parts: int, hidden: int = 9):
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(part_dim, hidden), nn.ReLU(),
+        self.net = nn.Sequential(nn.Linear(part_dim, hidden), nn.BatchNorm1d(hidden), nn.ReLU(),
                                  nn.Linear(hidden, num_parts + 1))
 
     def forward(self, parts: Tensor) -> Tensor:
-        return self.net(parts)
+        """``(B, K, u)`` or ``(B, u)`` → logits ``(B, K, K + 1)`` or ``(B, K + 1)``."""
+        return self.net(parts.flatten(0, -2)).view(*parts.shape[:-1], -1)
 
 
 class Critic(nn.Module):
@@ -103,7 +110,7 @@ class UDOR(nn.Module):
     """
 
     def __init__(self, num_parts: int = 3, part_dim: int = 1, in_channels: int = 1,
-                 image_size: int = 32, ch: int = 32, classifier_hidden: int = 16):
+                 image_size: int = 32, ch: int = 32, classifier_hidden: int = 9):
         super().__init__()
         if num_parts < 1 or part_dim < 1:
             raise ValueError(f"num_parts and part_dim: expected ≥ 1, got {num_parts}, {part_dim}")

@@ -12,7 +12,7 @@ One iteration (Feng et al., arXiv 2004.01426, official schedule):
 
 then ``critic_steps`` WGAN-GP critic updates ``D(x̂) − D(x') + λ GP`` with ``x'`` another
 batch of training images. A term with weight 0 is not computed. Presets:
-:data:`METHOD_WEIGHTS` (``udor``, ``udor-nogan``, ``ae``, ``s-ae``).
+:data:`METHOD_WEIGHTS` (``udor``, ``udor-nogan``, ``udor-nofuzzy``, ``ae``, ``s-ae``).
 
 Deviations from the official code (documented in docs/methods/udor.md): the removed part ``k``
 is re-drawn every iteration (official: fixed per image when the data set is written); the GAN's
@@ -56,6 +56,7 @@ class Weights:
 METHOD_WEIGHTS: dict[str, Weights] = {
     "udor": Weights(),
     "udor-nogan": Weights(gan=0.0),
+    "udor-nofuzzy": Weights(cls=0.0),
     "ae": Weights(rep=0.0, zero=0.0, cls=0.0, gan=0.0),
     "s-ae": Weights(rep=0.0, zero=0.0, cls=0.0, gan=0.0, sup=100.0),
 }
@@ -144,7 +145,7 @@ class UDORTrainer:
         if w.zero > 0:
             out["zero"] = (m.decode(torch.zeros(1, m.code_dim, device=x.device)) ** 2).sum()
         if w.cls > 0:
-            zero_logits = m.classifier(torch.zeros(m.part_dim, device=x.device))
+            zero_logits = m.classifier(torch.zeros(len(x), m.part_dim, device=x.device))
             out["cls"] = FUZZY[self.s.fuzzy](m.classify_parts(z), zero_logits)
         if w.sup > 0:
             out["sup"] = supervised_part_loss(m.classify_parts(z), present)
