@@ -89,7 +89,9 @@ def test_training_is_deterministic_per_seed(method):
 
 def test_methods_compute_their_terms_only():
     _, h = train("udor", 0, 2)
-    assert set(h[0]) == {"rec", "rep", "zero", "cls", "gan", "critic_gap", "loss"}
+    assert set(h[0]) == {"rec", "rep", "zero", "cls", "gan", "critic_gap", "loss", "p_empty",
+                         "p_own"}
+    assert 0 < h[0]["p_empty"] < 1 and 0 < h[0]["p_own"] < 1
     _, h = train("ae", 0, 2)
     assert set(h[0]) == {"rec", "loss"} and h[0]["loss"] == pytest.approx(h[0]["rec"])
     _, h = train("s-ae", 0, 2)

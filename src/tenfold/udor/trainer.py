@@ -118,6 +118,7 @@ class UDORTrainer:
                                           settings.critic_ch).to(self.device)
             self.opt_critic = torch.optim.Adam(self.critic.parameters(), settings.lr_critic,
                                                betas=settings.critic_betas)
+        self.diagnostics: dict[str, float] = {}
         self.epoch = 0
         self.iteration = 0
         self.max_epochs = -(-settings.iterations // settings.iters_per_step)
@@ -134,7 +135,8 @@ class UDORTrainer:
     def losses(self, x: Tensor, parts: Tensor, present: Tensor | None = None
                ) -> tuple[dict[str, Tensor], Tensor]:
         """Every weighted term of one batch (unweighted values in the dict) and the removed
-        images ``Dec(z ⊙ m_k)``."""
+        images ``Dec(z ⊙ m_k)``; with the fuzzy term, ``self.diagnostics`` holds the batch's
+        mean ``P_k[0]`` ("empty") and ``P_k[k]`` ("own category") over parts."""
         m, w = self.model, self.s.weights
         z = m.encode(x)
         out = {"rec": ((m.decode(z) - x) ** 2).flatten(1).sum(1).mean()}
@@ -146,7 +148,14 @@ class UDORTrainer:
             out["zero"] = (m.decode(torch.zeros(1, m.code_dim, device=x.device)) ** 2).sum()
         if w.cls > 0:
             zero_logits = m.classifier(torch.zeros(len(x), m.part_dim, device=x.device))
-            out["cls"] = FUZZY[self.s.fuzzy](m.classify_parts(z), zero_logits)
+            logits = m.classify_parts(z)
+            out["cls"] = FUZZY[self.s.fuzzy](logits, zero_logits)
+            with torch.no_grad():                 # diagnostics: the trivial minimiser
+                p = logits.softmax(dim=2)
+                own = torch.arange(1, m.num_parts + 1, device=x.device)
+                self.diagnostics = {
+                    "p_empty": float(p[:, :, 0].mean()),
+                    "p_own": float(p.gather(2, own.view(1, -1, 1).expand(len(x), -1, 1)).mean())}
         if w.sup > 0:
             out["sup"] = supervised_part_loss(m.classify_parts(z), present)
         if w.gan > 0:
@@ -159,12 +168,14 @@ class UDORTrainer:
         self.model.train()
         x, present = self._batch()
         parts = torch.randint(0, self.model.num_parts, (len(x),), generator=self.generator)
+        self.diagnostics = {}
         terms, x_removed = self.losses(x, parts.to(self.device), present)
         loss = sum(getattr(w, k) * v for k, v in terms.items())
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         self.opt.step()
         stats = {k: float(v.detach()) for k, v in terms.items()}
+        stats.update(self.diagnostics)
         if self.critic is not None:
             fake = x_removed.detach()
             for _ in range(self.s.critic_steps):

@@ -1,0 +1,67 @@
+"""The fuzzy loss's trivial minimiser, measured: how the shared part classifier's mean
+P(empty | part) and P(own category | part) evolve under the official fuzzy loss and the marginal
+variant, and what the auto-encoder's reconstruction does meanwhile.
+
+Runs the ``udor`` recipe's ``quick`` settings with the given methods (default: the two fuzzy
+forms without GAN, and the version without the fuzzy term) and writes
+``benchmarks/results/udor_fuzzy_trace.json`` with the per-step curves (``p_empty``, ``p_own``,
+``cls``, ``rec``) from ``metrics.jsonl`` and the final scores.
+
+    python benchmarks/udor_fuzzy_trace.py --seed 0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from tenfold.runtime.launch import machine_info, start_run
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--methods", nargs="+",
+                   default=["udor-nogan", "udor-marginal-nogan", "udor-nofuzzy", "ae"])
+    p.add_argument("--set", dest="overrides", nargs="*", default=[])
+    args = p.parse_args(argv)
+    torch.set_num_threads(1)
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as out:
+        path = start_run("udor", preset="quick", seeds=[args.seed], out=out, device="cpu",
+                         overrides=[f"methods={','.join(args.methods)}", "figure_images=0",
+                                    *args.overrides], keep_checkpoints=False)
+        summary = json.loads((path / "summary.json").read_text())
+        rows = [json.loads(line) for line in (path / "metrics.jsonl").read_text().splitlines()]
+    curves = {m: {k: [r[k] for r in rows if r["method"] == m and k in r]
+                  for k in ("step", "rec", "cls", "p_empty", "p_own")} for m in args.methods}
+    result = {"benchmark": "udor_fuzzy_trace", "seed": args.seed, "settings": summary["settings"],
+              "note": "one step = iters_per_step iterations; values are means over the step",
+              "curves": curves, "final": summary["per_seed"][str(args.seed)],
+              "command": "python benchmarks/udor_fuzzy_trace.py " + shlex.join(argv),
+              "wall_seconds": time.perf_counter() - start,
+              "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+              "machine": machine_info()}
+    RESULTS.mkdir(exist_ok=True)
+    target = RESULTS / "udor_fuzzy_trace.json"
+    target.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"wrote {target}")
+    for m, c in curves.items():
+        if c["p_empty"]:
+            print(f"{m:22s} p_empty {c['p_empty'][0]:.2f} -> {c['p_empty'][-1]:.2f}  "
+                  f"p_own {c['p_own'][0]:.2f} -> {c['p_own'][-1]:.2f}  "
+                  f"rec {c['rec'][0]:.1f} -> {c['rec'][-1]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
