@@ -282,3 +282,20 @@ def test_twp_accepts_a_spaconv_model_and_reads_its_one_hop_attention():
                       columns=torch.arange(3))
     i_loss, i_topo = TWP().importance_terms(model, batch)
     assert i_topo["conv1.att_src"].abs().sum() > 0 and i_loss["conv1.lin.weight"].abs().sum() > 0
+
+
+def test_custom_autograd_pieces_pass_gradcheck():
+    from tenfold.graph.spagan import _HeadScale, _PathMax
+
+    gen = torch.Generator().manual_seed(0)
+    flat = torch.randn(9, 6, dtype=torch.double, generator=gen, requires_grad=True)
+    nodes = torch.tensor([[1, 2, 3], [4, 4, 0], [8, 7, 6], [5, 5, 5]])   # last one: a self path
+    assert torch.autograd.gradcheck(lambda f: _PathMax.apply(f, nodes[:3]), (flat,))
+    out = _PathMax.apply(flat, nodes)
+    torch.testing.assert_close(out, flat[nodes].amax(dim=1))
+    out.sum().backward()
+    assert flat.grad[5].sum() == 6                    # a self path passes its gradient on once
+    x = torch.randn(5, 3, 4, dtype=torch.double, generator=gen, requires_grad=True)
+    alpha = torch.rand(5, 3, dtype=torch.double, generator=gen, requires_grad=True)
+    assert torch.autograd.gradcheck(_HeadScale.apply, (x, alpha))
+    assert torch.autograd.gradgradcheck(_HeadScale.apply, (x, alpha))
