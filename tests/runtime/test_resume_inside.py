@@ -4,6 +4,7 @@ uninterrupted ``smoke`` run's. New recipes are picked up from the registry autom
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,10 @@ from tenfold.runtime.launch import resume_run, start_run
 from tenfold.runtime.registry import recipe_names
 
 # recipe -> reason, for recipes whose own code does not yet pass (kept visible, not hidden)
-XFAIL: dict[str, str] = {}
+XFAIL: dict[str, str] = {
+    "tracking": "its smoke preset trains no network (density_net_epochs=0), so no loop runs "
+                "through ctx.fit there; the density network's loop does when enabled",
+}
 
 
 def _fit_calls(monkeypatch) -> list[tuple[str, int]]:
@@ -47,12 +51,13 @@ def test_fault_inside_a_method_then_resume_gives_the_same_summary(name, tmp_path
         clean = start_run(name, preset="smoke", out=tmp_path / "clean", device="cpu")
     loops = [(i, steps) for i, (_, steps) in enumerate(calls) if steps >= 2]
     assert loops, f"{name}: no training loop of >= 2 steps runs through ctx.fit ({calls})"
-    # the fault lands in the middle of the middle loop (not at a method's start or end)
+    # the fault lands in the middle of the middle loop (not at a method's start or end); by
+    # key, since work cached by the clean run (a teacher) is not redone by the faulty one
     index, steps = loops[len(loops) // 2]
-    k = sum(s for _, s in calls[:index]) + steps // 2
+    key = calls[index][0]
 
-    monkeypatch.setenv(FAULT_ENV, str(k))
-    with pytest.raises(InjectedFault, match=calls[index][0].replace("[", r"\[")):
+    monkeypatch.setenv(FAULT_ENV, f"{key}:{steps // 2}")
+    with pytest.raises(InjectedFault, match=re.escape(f"step {steps // 2} of {key!r}")):
         start_run(name, preset="smoke", out=tmp_path / "faulty", device="cpu")
     run = _only_run(tmp_path / "faulty", name)
     assert not (run / "summary.json").exists()

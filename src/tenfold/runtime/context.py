@@ -23,8 +23,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 #: Test hook: ``TENFOLD_FAULT_AFTER_STEPS=k`` makes :meth:`RunContext.fit` save a checkpoint and
-#: raise :class:`InjectedFault` after the k-th step driven in one seed (a kill right after a
-#: checkpoint, inside a method), so tests can check that resuming gives the uninterrupted result.
+#: raise :class:`InjectedFault` after the k-th step driven in one seed, ``KEY:k`` after the k-th
+#: step of the loop fitted under ``KEY`` (a kill right after a checkpoint, inside a method), so
+#: tests can check that resuming gives the uninterrupted result.
 FAULT_ENV = "TENFOLD_FAULT_AFTER_STEPS"
 
 __all__ = ["FAULT_ENV", "InjectedFault", "RunContext", "Stepper"]
@@ -47,7 +48,8 @@ class RunContext:
         self.timings: dict[str, dict[str, float]] = {}
         self.steps_driven = 0          # steps run through fit() in this seed (all methods)
         fault = os.environ.get(FAULT_ENV, "").strip()
-        self._fault_after = int(fault) if fault else None
+        key, _, steps = fault.rpartition(":")
+        self._fault = (key or None, int(steps)) if fault else None
 
     @property
     def device(self) -> torch.device:
@@ -127,6 +129,7 @@ class RunContext:
         if state is not None:
             trainer.load_state_dict(state)
         bar = self.progress(range(trainer.epoch, trainer.max_epochs), desc=key)
+        steps_here = 0
         for step in bar:
             if trainer.stopped:
                 break
@@ -134,12 +137,15 @@ class RunContext:
             if log and metrics:
                 self.log(key, step, **metrics)
             self.steps_driven += 1
+            steps_here += 1
             if checkpoint_every and (step + 1) % checkpoint_every == 0:
                 self.save_checkpoint(key, trainer.state_dict())
-            if self._fault_after is not None and self.steps_driven >= self._fault_after:
+            if self._fault is not None and (
+                    (self._fault[0] is None and self.steps_driven >= self._fault[1])
+                    or (self._fault[0] == key and steps_here >= self._fault[1])):
                 self.save_checkpoint(key, trainer.state_dict())
-                raise InjectedFault(f"{FAULT_ENV}={self._fault_after}: stopped after step "
-                                    f"{trainer.epoch} of {key!r} (seed {self.seed})")
+                raise InjectedFault(f"{FAULT_ENV}: stopped after step {trainer.epoch} of "
+                                    f"{key!r} (seed {self.seed})")
         return trainer
 
     def cached(self, key: str, compute: Callable[[], T]) -> T:
