@@ -240,18 +240,23 @@ class ShortestPathSampler:
         return PathSet(center, nodes, num_nodes, costs)
 
     def _read_trees(self, sources: np.ndarray, dist: np.ndarray, pred: np.ndarray):
-        """Per hop count: ``(centre [P], nodes [P*c], cost [P])`` of the kept tree paths."""
-        b_all, v_all = np.nonzero(pred >= 0)                # reached nodes (row-major)
-        parent = pred[b_all, v_all]
-        depth = np.full(pred.shape, -1, dtype=np.int16)
-        depth[np.arange(len(sources)), sources] = 0
+        """Per hop count: ``(centre [P], nodes [P*c], cost [P])`` of the kept tree paths.
+
+        Depth masks are dense ``[block, N]`` booleans: depth 1 is ``pred == source``, depth
+        ``c`` is "my predecessor has depth ``c - 1``" (one gather along the rows), so only the
+        selected nodes are ever listed."""
+        rows = np.arange(len(sources))[:, None]
+        safe_pred = np.where(pred >= 0, pred, 0)
+        at_depth = pred == sources[:, None]
         degree = None
         for c in range(1, self.max_hops + 1):
-            at = depth[b_all, parent] == c - 1              # children of depth c-1 nodes
-            b, v = b_all[at], v_all[at]
-            depth[b, v] = c
+            if c > 1:
+                at_depth = at_depth[rows, safe_pred] & (pred >= 0)
+            b, v = np.nonzero(at_depth)                     # by source, then node id
             d = dist[b, v]
-            order = np.lexsort((v, d, b))                   # by source, then cost, then node id
+            # by source, then cost, then node id: two stable sorts (faster than a lexsort)
+            order = np.argsort(d, kind="stable")
+            order = order[np.argsort(b[order].astype(np.int32), kind="stable")]
             b, v, d = b[order], v[order], d[order]
             found = np.bincount(b, minlength=len(sources))
             if c == 1:
