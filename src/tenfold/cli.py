@@ -49,7 +49,8 @@ def list_cmd() -> None:
     for name, recipe in recipe_index().items():
         typer.echo(f"  {name:16s} {recipe.summary}")
         typer.echo(f"  {'':16s} presets: {', '.join(recipe.presets)}; "
-                   f"datasets: {', '.join(recipe.datasets)} (default {recipe.datasets[0]})")
+                   f"datasets: {', '.join(recipe.datasets)} (default {recipe.datasets[0]}); "
+                   + ("data-parallel under torchrun" if recipe.distributed else "one process"))
     typer.echo("\nDatasets (found in: embedded, root, mirror = $TENFOLD_DATA, cache, "
                "download = will download, missing):")
     list_datasets(indent="  ")

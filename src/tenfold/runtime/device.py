@@ -46,13 +46,16 @@ def world_size() -> int:
 def make_fabric(device: torch.device) -> Fabric:
     """A launched :class:`~lightning_fabric.Fabric` for this process.
 
-    Run directly it drives one device. Under ``torchrun --nproc_per_node N`` it joins the process
-    group as DistributedDataParallel (gloo on CPU, NCCL on GPUs), one device per process.
+    Run directly it drives one device. Under ``torchrun --nproc_per_node N [--nnodes M ...]`` it
+    joins the process group as DistributedDataParallel (gloo on CPU, NCCL on GPUs), one device
+    per process, N processes on each of the M nodes.
     """
     accelerator = "cuda" if device.type == "cuda" else "cpu"
     n = world_size()
-    if n > 1:
-        fabric = Fabric(accelerator=accelerator, devices=n, strategy="ddp", num_nodes=1)
+    if n > 1:   # torchrun: LOCAL_WORLD_SIZE processes on each of WORLD_SIZE / that many nodes
+        local = int(os.environ.get("LOCAL_WORLD_SIZE", str(n)))
+        fabric = Fabric(accelerator=accelerator, devices=local, strategy="ddp",
+                        num_nodes=max(n // local, 1))
     else:
         devices = [device.index or 0] if device.type == "cuda" else 1
         fabric = Fabric(accelerator=accelerator, devices=devices, strategy="auto")
