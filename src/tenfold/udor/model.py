@@ -8,8 +8,10 @@ decodes it; swapping takes the parts ``S`` of a second image,
 
 The official code uses WGAN-GP ResNet blocks with batch normalisation at 32×32 and ``tanh``
 output in ``[−1, 1]``; here the encoder and decoder are plain strided (transposed) convolutions
-without normalisation (so that ``Dec(0)`` and the classifier of the all-zero code do not depend
-on the batch) and the decoder ends in a sigmoid, images in ``[0, 1]`` (empty canvas = 0).
+without normalisation (so that ``Dec(0)`` does not depend on the batch) and the decoder's output
+is linear, for images in ``[0, 1]`` (empty canvas = 0): a sigmoid (or the official tanh) output
+saturates while the empty-code term drives ``Dec(0)`` to black, and the auto-encoder then stays
+at the mean image for hundreds of iterations.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ class Encoder(nn.Module):
 
 class Decoder(nn.Module):
     """``(B, K·u) → (B, C, S, S)``: linear to ``4ch × S/8 × S/8``, three stride-2 transposed
-    convolutions, sigmoid."""
+    convolutions, linear output (no squashing; see the module docstring)."""
 
     def __init__(self, code_dim: int, out_channels: int = 1, image_size: int = 32, ch: int = 32):
         super().__init__()
@@ -54,7 +56,7 @@ class Decoder(nn.Module):
         self.net = nn.Sequential(
             nn.ConvTranspose2d(4 * ch, 2 * ch, 4, 2, 1), nn.ReLU(),
             nn.ConvTranspose2d(2 * ch, ch, 4, 2, 1), nn.ReLU(),
-            nn.ConvTranspose2d(ch, out_channels, 4, 2, 1), nn.Sigmoid())
+            nn.ConvTranspose2d(ch, out_channels, 4, 2, 1))
 
     def forward(self, z: Tensor) -> Tensor:
         h = self.fc(z).view(-1, 4 * self.ch, self.side, self.side)
