@@ -45,3 +45,15 @@ def test_bad_config_is_refused():
         plan_run("udor", preset="smoke", overrides=["slots=offset", "max_offset=0"])
     with pytest.raises(ConfigError):
         plan_run("udor", preset="smoke", overrides=["slots=grid"])
+
+
+def test_mnist_pools_from_the_mirror(mirror, monkeypatch):
+    monkeypatch.setenv("TENFOLD_DATA", str(mirror))
+    from tenfold.recipes.udor import digit_pools
+
+    pools = digit_pools("mnist", (0, 1, 2), 14)
+    # MNIST's class counts (train / test) for digits 0, 1, 2
+    assert [len(p) for p in pools["train"]] == [5923, 6742, 5958]
+    assert [len(p) for p in pools["test"]] == [980, 1135, 1032]
+    assert pools["test"][1].shape[1:] == (14, 14)
+    assert 0 <= float(pools["test"][0].min()) and float(pools["test"][0].max()) <= 1
