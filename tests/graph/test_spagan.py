@@ -213,3 +213,33 @@ def test_warmup_trainer_waits_for_warmup_before_stopping():
     while not trainer.stopped:
         trainer.step()
     assert trainer.epoch == 11 and trainer.result()["best_epoch"] == 0
+
+
+def test_fit_spagan_runs_the_official_schedule_without_a_hand_built_gat():
+    from tenfold.graph.spagan_train import fit_spagan, gat_paths
+
+    data = small_task()
+    torch.manual_seed(0)
+    model = SPAGAN(-1, 4, 3, heads=(2, 1), dropout=0.3)          # lazy sizes work too
+    result = fit_spagan(model, data, max_epochs=6, patience=0, warmup=0)
+    assert set(result) == {"gat", "spagan", "paths"}
+    assert result["gat"]["epochs_run"] == 6 and result["spagan"]["epochs_run"] == 6
+    assert model.paths is not None and model.paths.max_hops == 2
+    assert model(data.x, data.edge_index).shape == (40, 3)
+    # the paths are the phase-1 GAT's: rebuilding them from an equally trained GAT agrees
+    torch.manual_seed(0)
+    again = SPAGAN(-1, 4, 3, heads=(2, 1), dropout=0.3)
+    from tenfold.graph.spagan_train import WarmupTrainer, default_gat
+
+    with torch.no_grad():
+        again(data.x, data.edge_index)
+    gat = default_gat(again, data.num_features)
+    trainer = WarmupTrainer(gat, data, torch.optim.Adam(gat.parameters(), lr=0.005,
+                                                        weight_decay=5e-4),
+                            max_epochs=6, patience=0, warmup=0)
+    while not trainer.stopped:
+        trainer.step()
+    gat.load_state_dict(trainer.best_state)
+    ref = gat_paths(gat.conv1, data.x, data.edge_index, ShortestPathSampler())
+    for a, b in zip(ref.nodes, result["paths"].nodes, strict=True):
+        assert torch.equal(a, b)

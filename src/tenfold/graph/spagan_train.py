@@ -28,7 +28,7 @@ from tenfold.graph.train import NodeClassifierTrainer
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SPAGANTrainer", "WarmupTrainer", "fit_spagan", "gat_paths"]
+__all__ = ["SPAGANTrainer", "WarmupTrainer", "default_gat", "fit_spagan", "gat_paths"]
 
 
 class WarmupTrainer(NodeClassifierTrainer):
@@ -119,27 +119,60 @@ def gat_paths(conv: nn.Module, x: Tensor, edge_index: Tensor,
     return sampler(cost_index, cost, x.size(0))
 
 
-def fit_spagan(model: SPAGAN, data: Data, gat: nn.Module,
+def default_gat(model: SPAGAN, in_channels: int) -> nn.Module:
+    """The phase-1 GAT matching ``model``: PyG ``GATConv`` layers with the path layer's heads
+    and hidden size, one averaged output head, the same dropout (the official code trains the
+    same network in "GAT mode")."""
+    from tenfold.graph.baselines import GAT
+
+    conv1, conv2 = model.conv1, model.conv2
+    out_channels = (conv2 or conv1).out_channels
+    if conv2 is None:
+        raise ValueError("fit_spagan builds a two-layer GAT for phase 1; for a one-layer SPAGAN "
+                         "pass gat= explicitly (a module whose first layer is gat.conv1)")
+    return GAT(in_channels, conv1.out_channels, out_channels, heads=conv1.heads,
+               out_heads=conv2.heads, dropout=model.dropout)
+
+
+def fit_spagan(model: SPAGAN, data: Data, gat: nn.Module | None = None,
                schedule: Literal["official", "iterative"] = "official", lr: float = 0.005,
                weight_decay: float = 5e-4, max_epochs: int = 100_000, patience: int = 50,
                warmup: int = 500, regen_every: int = 100,
                sampler: ShortestPathSampler | None = None) -> dict[str, Any]:
-    """Train SPAGAN end to end on one graph (no checkpoints; recipes use the steppers).
+    """Train SPAGAN end to end on one graph, the official schedule in one call:
+
+    >>> model = SPAGAN(data.num_features, 8, num_classes)
+    >>> result = fit_spagan(model, data)          # GAT -> attention_to_cost -> paths -> SPAGAN
+    >>> result["spagan"]["test_acc"], model(data.x, data.edge_index)   # paths kept in model
+
+    (No checkpoints; recipes use the steppers.) The pieces stay public: :func:`gat_paths`
+    (``attention_to_cost`` + :class:`ShortestPathSampler`), :class:`WarmupTrainer`,
+    :class:`SPAGANTrainer`.
 
     Args:
         model: a fresh :class:`SPAGAN`.
         data: ``Data`` with ``x``, ``edge_index``, ``y`` and train/val/test masks.
-        gat: a GAT whose first layer is ``gat.conv1`` (e.g. ``tenfold.graph.baselines.GAT``),
-            trained here as phase 1.
-        schedule: ``"official"`` or ``"iterative"``.
+        gat: the phase-1 attention model, whose first layer is ``gat.conv1`` (default:
+            :func:`default_gat`, a PyG GAT shaped like ``model``), trained here.
+        schedule: ``"official"`` (paths built once) or ``"iterative"`` (rebuilt every
+            ``regen_every`` epochs of phase 2 from the path layer's own attention).
+        lr, weight_decay, max_epochs, patience, warmup: both phases (Adam; validation-loss
+            selection; no early stop before ``warmup`` epochs).
+        sampler: path sampling (default: ``ShortestPathSampler(model.max_hops)``).
 
     Returns:
         ``{"gat": metrics, "spagan": metrics, "paths": PathSet}`` with the selected epochs'
-        metrics (``test_acc`` is the number to report).
+        metrics (``test_acc`` is the number to report); ``model`` holds the selected weights
+        and paths.
     """
     if schedule not in ("official", "iterative"):
         raise ValueError(f"schedule must be 'official' or 'iterative', got {schedule!r}")
+    if any(isinstance(p, torch.nn.parameter.UninitializedParameter) for p in model.parameters()):
+        with torch.no_grad():                 # lazy in_channels=-1: initialise before Adam
+            model(data.x, data.edge_index)
     sampler = sampler or ShortestPathSampler(max_hops=model.max_hops)
+    if gat is None:
+        gat = default_gat(model, data.num_features).to(data.x.device)
     opt = torch.optim.Adam(gat.parameters(), lr=lr, weight_decay=weight_decay)
     phase1 = WarmupTrainer(gat, data, opt, max_epochs, patience, warmup)
     while not phase1.stopped:
