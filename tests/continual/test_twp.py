@@ -249,3 +249,19 @@ def test_errors():
     data = Data(x=torch.randn(4, 2), edge_index=torch.tensor([[0, 1], [1, 0]]),
                 y=torch.tensor([0, 1, 0, 1]))
     assert len(TaskStream(data, 1, split=(1, 0))) == 2
+
+
+@pytest.mark.parametrize("make", [TWP, EWC, MAS, LwF])
+def test_penalty_is_a_zero_tensor_on_the_loss_device_before_any_task(make):
+    stream = _stream()
+    model = _model("gcn", stream)
+    batch = stream.batch(0)
+    out = model(batch.x, batch.edge_index)
+    loss = batch.loss(out)
+    term = make().penalty(model, out, loss, batch, 0)
+    total = loss + term                                   # a user's own loop: no None check
+    assert isinstance(term, torch.Tensor) and term.shape == () and float(term) == 0.0
+    assert torch.equal(total, loss)
+    meta_loss = torch.zeros((), device="meta", dtype=torch.float64)
+    meta_term = make().penalty(model, out.to("meta"), meta_loss, batch, 0)
+    assert meta_term.device == meta_loss.device and meta_term.dtype == torch.float64

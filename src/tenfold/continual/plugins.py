@@ -49,13 +49,15 @@ class ContinualPlugin:
     """Base class: hooks called by :class:`~tenfold.continual.trainer.ContinualTrainer`.
 
     ``penalty(model, out, loss, batch, task)`` returns a term added to the training loss of every
-    step (``out`` is the full model output, ``loss`` the task's cross-entropy); ``consolidate``
-    runs once after training on ``task`` with that task's training batch.
+    step (``out`` is the full model output, ``loss`` the task's cross-entropy) — a zero tensor on
+    ``loss``'s device while there is nothing to preserve yet, so ``loss + plugin.penalty(...)``
+    works in a user's own loop from the first task on; ``consolidate`` runs once after training
+    on ``task`` with that task's training batch.
     """
 
     def penalty(self, model: nn.Module, out: Tensor, loss: Tensor, batch: TaskBatch,
-                task: int) -> Tensor | None:
-        return None
+                task: int) -> Tensor:
+        return loss.new_zeros(())
 
     def consolidate(self, model: nn.Module, batch: TaskBatch, task: int) -> None:
         return None
@@ -93,7 +95,7 @@ class _WeightPreserving(ContinualPlugin):
 
     def penalty(self, model, out, loss, batch, task):
         if self.quadratic.num_tasks == 0:
-            return None
+            return loss.new_zeros(())
         return self.quadratic(trainable_parameters(model))
 
     def state_dict(self) -> dict:
@@ -164,7 +166,7 @@ class LwF(ContinualPlugin):
 
     def penalty(self, model, out, loss, batch, task):
         if self.old_model is None or self.lambda_ == 0:
-            return None
+            return loss.new_zeros(())
         t = self.temperature
         if self._targets is None or self._targets[0] != task:
             with torch.no_grad():   # the old model is frozen: its soft targets are constant

@@ -132,7 +132,7 @@ class TWP(_WeightPreserving):
             sparsity = self.beta * sum(g.abs().sum() for g in grads.values())
             if not differentiable:
                 sparsity = sparsity.detach()
-            total = sparsity if total is None else total + sparsity
+            total = total + sparsity
         return total
 
     def state_dict(self) -> dict:
