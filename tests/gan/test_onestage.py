@@ -41,7 +41,7 @@ def _rel(a, b):
     return float((a - b).norm() / b.norm().clamp(min=1e-30))
 
 
-def _compare(G, D, loss, real, z, **kw):
+def _compare(G, D, loss, real, z, check=True, **kw):
     """(rel. error of D grads, rel. error of G grads, one-stage stats)."""
     G.zero_grad(set_to_none=True)
     D.zero_grad(set_to_none=True)
@@ -51,7 +51,7 @@ def _compare(G, D, loss, real, z, **kw):
     G.load_state_dict(g_state)  # same BatchNorm running statistics for the second forward
     G.zero_grad(set_to_none=True)
     D.zero_grad(set_to_none=True)
-    stats = one_stage_backward(G, D, loss, real, z, **kw)
+    stats = one_stage_backward(G, D, loss, real, z, check_independence=check, **kw)
     return _rel(_grads(D), ref_d), _rel(_grads(G), ref_g), stats
 
 
@@ -77,7 +77,7 @@ def test_batchnorm_discriminator_symmetric_still_exact(batch):
 def test_batchnorm_discriminator_asymmetric_is_wrong_and_detected(name, batch):
     G, D = make_pair("batch")
     real, z = batch
-    _, err_g, _ = _compare(G, D, get_loss(name), real, z)
+    _, err_g, _ = _compare(G, D, get_loss(name), real, z, check=False)
     assert err_g > 1e-3  # the identity really fails: this is what the check protects against
     ok, change = check_sample_independence(D, torch.randn(6, 1, 32, 32))
     assert not ok and change > 1e-4
@@ -247,3 +247,42 @@ def test_bad_arguments():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         OneStageGAN(G, D, *_sgd_pair(G, D), check_independence="never")
+
+
+@pytest.mark.parametrize("name", ["hinge", "nonsaturating"])
+def test_one_stage_backward_checks_independence_like_onestagegan(name, batch):
+    G, D = make_pair("batch")
+    real, z = batch
+    with pytest.raises(ValueError, match="independently"):
+        one_stage_backward(G, D, get_loss(name), real, z)
+    assert all(p.grad is None for p in G.parameters())         # refused before any backward
+    with pytest.warns(UserWarning, match="independently"):
+        one_stage_backward(G, D, name, real, z, on_dependent="warn")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        one_stage_backward(G, D, name, real, z, check_independence=False)
+        G2, D2 = make_pair("group")
+        one_stage_backward(G2, D2, name, real, z)                 # independent D: no complaint
+        one_stage_backward(G, D, "minimax", real, z)             # symmetric loss: no check needed
+    with pytest.raises(ValueError, match="on_dependent"):
+        one_stage_backward(G2, D2, name, real, z, on_dependent="ignore")
+
+
+def test_independence_probe_leaves_the_global_random_state_alone(batch):
+    _, d_drop = make_pair("group")
+    d_drop.net.insert(1, torch.nn.Dropout(0.5))                 # a D that draws random numbers
+    x = torch.randn(4, 1, 32, 32)
+    state = torch.get_rng_state()
+    assert check_sample_independence(d_drop, x)[0]
+    assert torch.equal(torch.get_rng_state(), state)
+    real, z = batch
+    draws = {}
+    for check in ("first", "never"):
+        G, D = make_pair("group")
+        step = OneStageGAN(G, D, torch.optim.SGD(G.parameters(), lr=0.1),
+                           torch.optim.SGD(D.parameters(), lr=0.1), loss="nonsaturating",
+                           check_independence=check)
+        torch.manual_seed(3)
+        step(real, z)
+        draws[check] = torch.rand(1)
+    assert torch.equal(draws["first"], draws["never"])

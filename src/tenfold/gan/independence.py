@@ -20,8 +20,9 @@ def check_sample_independence(discriminator: nn.Module, x: Tensor, rtol: float =
     """Perturb sample 0 of ``x`` and test whether the logits of samples 1..B-1 move.
 
     The discriminator is run twice in its current mode (train/eval) with the same random state
-    (so dropout does not count as a dependence); its buffers (BatchNorm running statistics) are
-    restored afterwards, so the probe leaves no trace.
+    (so dropout does not count as a dependence); its buffers (BatchNorm running statistics) and
+    the global random state (CPU, and ``x``'s CUDA device) are restored afterwards, so the probe
+    leaves no trace.
 
     Args:
         discriminator: maps ``(B, ...)`` to logits with ``B`` as first dimension.
@@ -37,16 +38,18 @@ def check_sample_independence(discriminator: nn.Module, x: Tensor, rtol: float =
                          f"got input of shape {tuple(x.shape)}")
     x = x.detach()
     saved = {k: b.detach().clone() for k, b in discriminator.named_buffers()}
-    devices = [x.device] if x.device.type == "cuda" else []
-    seed = int(torch.randint(0, 2**31 - 1, (1,)).item())
+    cuda = x.device if x.device.type == "cuda" else None
     try:
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(seed)
+        # fork_rng restores the global random state on exit; inside, both runs start from it
+        with torch.random.fork_rng(devices=[cuda] if cuda is not None else []):
+            cpu_state = torch.get_rng_state()
+            cuda_state = torch.cuda.get_rng_state(cuda) if cuda is not None else None
             before = discriminator(x).reshape(x.shape[0], -1)
-        changed = x.clone()
-        changed[0] = changed[0] * 3.0 + 1.0
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(seed)
+            changed = x.clone()
+            changed[0] = changed[0] * 3.0 + 1.0
+            torch.set_rng_state(cpu_state)
+            if cuda_state is not None:
+                torch.cuda.set_rng_state(cuda_state, cuda)
             after = discriminator(changed).reshape(x.shape[0], -1)
     finally:
         buffers = dict(discriminator.named_buffers())

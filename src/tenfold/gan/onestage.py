@@ -41,7 +41,8 @@ from tenfold.gan.scale import scale_grad
 
 log = logging.getLogger(__name__)
 
-__all__ = ["OneStageGAN", "one_stage_backward", "two_stage_reference_backward"]
+__all__ = ["OneStageGAN", "one_stage_backward", "require_independence",
+           "two_stage_reference_backward"]
 
 Penalty = Callable[[nn.Module, Tensor, Tensor], Tensor]
 GExtra = Callable[[Tensor], Tensor]
@@ -61,9 +62,36 @@ def _flat_logits(p: Tensor, batch: int, symmetric: bool) -> Tensor:
         "be scaled at the image — use a symmetric loss or mode='two-stage'")
 
 
+def require_independence(discriminator: nn.Module, fake: Tensor, loss: GANLoss,
+                         on_dependent: Literal["raise", "warn"] = "raise",
+                         stacklevel: int = 3) -> bool:
+    """Probe ``discriminator`` on (up to 8 of) the detached ``fake`` samples with
+    :func:`check_sample_independence`; ``"raise"`` a ``ValueError`` or ``"warn"`` if it mixes
+    samples. Returns whether the samples were scored independently (``True`` for fewer than 2
+    samples, which cannot be probed)."""
+    if on_dependent not in ("raise", "warn"):
+        raise ValueError(f"on_dependent must be 'raise' or 'warn', got {on_dependent!r}")
+    fake = fake.detach()[:8]
+    if fake.shape[0] < 2:
+        return True
+    ok, change = check_sample_independence(discriminator, fake)
+    if ok:
+        return True
+    msg = (f"the discriminator does not score samples independently (changing one sample moved "
+           f"another's logit by {change:.3g}); one-stage training with the asymmetric loss "
+           f"{loss!r} would give the generator a wrong gradient. Use GroupNorm/LayerNorm "
+           "or no normalisation in D (or BatchNorm in eval mode), a symmetric loss "
+           "(minimax, wasserstein), or mode='two-stage'.")
+    if on_dependent == "raise":
+        raise ValueError(msg)
+    warnings.warn(msg, stacklevel=stacklevel)
+    return False
+
+
 def one_stage_backward(generator: nn.Module, discriminator: nn.Module, loss: GANLoss | str,
                        real: Tensor, z: Tensor, d_penalty: Penalty | None = None,
-                       g_extra: GExtra | None = None) -> dict[str, Tensor]:
+                       g_extra: GExtra | None = None, check_independence: bool = True,
+                       on_dependent: Literal["raise", "warn"] = "raise") -> dict[str, Tensor]:
     """Accumulate ∇_φ L_D into D's ``.grad`` and ∇_θ L_G into G's ``.grad`` with ONE backward.
 
     Args:
@@ -76,16 +104,25 @@ def one_stage_backward(generator: nn.Module, discriminator: nn.Module, loss: GAN
             WGAN-GP or R1 penalty); it receives detached fakes so it cannot leak into G.
         g_extra: optional generator-only term ``g_extra(fake)`` (e.g. an L1 reconstruction),
             attached to x̃ before the scaling, added to G's objective.
+        check_independence: with an asymmetric loss, first probe D on this batch's fakes
+            (:func:`require_independence`: two extra no-grad D forwards on at most 8 samples,
+            no trace left); pass ``False`` once your discriminator is known to be fine, as
+            :class:`OneStageGAN` does after its first check.
+        on_dependent: ``"raise"`` a ``ValueError`` or ``"warn"`` when D mixes samples.
 
     Returns:
         Detached statistics: ``loss_d``, ``loss_g``, ``gamma_mean`` (over usable samples) and
         ``n_fallback`` (samples handled by the fallback term).
     """
     loss = get_loss(loss)
+    if on_dependent not in ("raise", "warn"):
+        raise ValueError(f"on_dependent must be 'raise' or 'warn', got {on_dependent!r}")
     fake = generator(z)
     batch = fake.shape[0]
     if real.shape[0] == 0 or batch == 0:
         raise ValueError("one_stage_backward needs non-empty real and fake batches")
+    if check_independence and not loss.symmetric:
+        require_independence(discriminator, fake, loss, on_dependent)
     if loss.symmetric:
         scale: Tensor = torch.tensor(-1.0, device=fake.device)
     else:
@@ -216,24 +253,15 @@ class OneStageGAN:
             return
         self._checked = True
         saved = {k: b.detach().clone() for k, b in self.generator.named_buffers()}
-        with torch.no_grad():
+        devices = [z.device] if z.device.type == "cuda" else []
+        # the probe leaves no trace: G's BatchNorm statistics and the random state are restored
+        with torch.no_grad(), torch.random.fork_rng(devices=devices):
             fake = self.generator(z[: max(2, min(8, z.shape[0]))])
         buffers = dict(self.generator.named_buffers())
-        for k, v in saved.items():  # the probe must not move G's BatchNorm statistics
+        for k, v in saved.items():
             buffers[k].copy_(v)
-        if fake.shape[0] < 2:
-            return
-        ok, change = check_sample_independence(self.discriminator, fake)
-        if ok:
-            return
-        msg = (f"the discriminator does not score samples independently (changing one sample moved "
-               f"another's logit by {change:.3g}); one-stage training with the asymmetric loss "
-               f"{self.loss!r} would give the generator a wrong gradient. Use GroupNorm/LayerNorm "
-               "or no normalisation in D (or BatchNorm in eval mode), a symmetric loss "
-               "(minimax, wasserstein), or mode='two-stage'.")
-        if self.on_dependent == "raise":
-            raise ValueError(msg)
-        warnings.warn(msg, stacklevel=3)
+        require_independence(self.discriminator, fake, self.loss, self.on_dependent,
+                             stacklevel=4)
 
     def __call__(self, real: Tensor, z: Tensor, z2: Tensor | None = None) -> dict[str, Tensor]:
         """One iteration on a real batch and noise ``z``; ``z2`` is the two-stage G step's noise
@@ -249,7 +277,7 @@ class OneStageGAN:
         self.opt_g.zero_grad(set_to_none=True)
         self.opt_d.zero_grad(set_to_none=True)
         stats = one_stage_backward(self.generator, self.discriminator, self.loss, real, z,
-                                   self.d_penalty, self.g_extra)
+                                   self.d_penalty, self.g_extra, check_independence=False)
         self.opt_d.step()
         self.opt_g.step()
         return stats
