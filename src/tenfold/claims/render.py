@@ -1,0 +1,176 @@
+"""The ledger as terminal text, as Markdown, and as generated blocks inside the docs.
+
+A Markdown file carries generated blocks between marker comments::
+
+    <!-- ledger:start KEY -->
+    ...generated, never edited by hand...
+    <!-- ledger:end -->
+
+``KEY`` is a method (``osgan``: its claims as a table), ``METHOD status`` (a one-line verdict
+count, e.g. for a README table cell), ``summary`` (verdict counts of every method) or ``all``
+(every claim, grouped by method). :func:`update_text` regenerates them; :func:`drift` lists the
+blocks that differ from what the results files say now.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+from tenfold.claims.ledger import Row
+from tenfold.claims.papers import MODULES
+from tenfold.claims.verdict import NOT_RUN, VERDICTS
+from tenfold.errors import ConfigError
+
+__all__ = ["BLOCK", "drift", "ledger_files", "markdown", "status_line", "text", "update_text"]
+
+BLOCK = re.compile(r"<!-- ledger:start (?P<key>[^>]*?) -->(?P<body>.*?)<!-- ledger:end -->",
+                   re.DOTALL)
+
+
+def _fmt(x: float, unit: str) -> str:
+    digits = 3 if unit == "" and abs(x) < 1 else 2
+    return f"{x:.{digits}f}"
+
+
+def _signed(x: float, unit: str) -> str:
+    return ("+" if x >= 0 else "−") + _fmt(abs(x), unit)
+
+
+def paper_text(row: Row) -> str:
+    c, p = row.claim, row.claim.paper
+    if p.value is None:
+        return p.source
+    if c.kind == "ratio":
+        num = f"{_fmt(p.value, c.unit)}{c.unit}"
+    elif c.kind == "difference":
+        num = f"{_signed(p.value, c.unit)}{c.unit}"
+    else:
+        num = f"{_fmt(p.value, c.unit)}{c.unit}"
+    if p.range is not None:
+        num += f" (range {_fmt(p.range[0], c.unit)} to {_fmt(p.range[1], c.unit)})"
+    detail = f"; {p.detail}" if p.detail else ""
+    return f"{num}{detail} [{p.source}]"
+
+
+def measured_text(row: Row) -> str:
+    c, iv = row.claim, row.interval
+    if iv is None:
+        return "–"
+    n = len(row.seeds)
+    ci = ("1 seed, no interval" if n == 1
+          else f"95 % CI {_fmt(iv.lo, c.unit)} to {_fmt(iv.hi, c.unit)}, {n} seeds")
+    if c.kind == "value":
+        return f"{_fmt(row.method_mean, c.unit)}{c.unit} ({ci})"
+    sign = "" if c.higher_is_better or c.kind == "ratio" else " (lower is better)"
+    head = (f"{c.arm} {_fmt(row.method_mean, '' if c.unit == '×' else c.unit)} vs {c.baseline} "
+            f"{_fmt(row.baseline_mean, '' if c.unit == '×' else c.unit)}{sign}: ")
+    effect = (f"{_fmt(iv.mean, c.unit)}{c.unit}" if c.kind == "ratio"
+              else f"{_signed(iv.mean, c.unit)}{c.unit}")
+    wins = f", better on {row.wins} of {n}" if n > 1 else ""
+    return f"{head}{effect} ({ci}{wins})"
+
+
+def verdict_text(row: Row) -> str:
+    return f"{row.verdict}: {row.reason}" if row.verdict == NOT_RUN else row.verdict
+
+
+def _where(row: Row) -> tuple[str, str, str]:
+    if row.record is None:
+        return "–", "–", "–"
+    return row.record.source, row.record.command, row.record.machine_label
+
+
+def text(rows: list[Row]) -> str:
+    """The ledger for a terminal: one block of lines per claim."""
+    out = []
+    for row in rows:
+        c = row.claim
+        source, command, machine = _where(row)
+        out.append(f"{c.id}  [{verdict_text(row)}]")
+        out.append(f"  claim:    {c.claim}")
+        out.append(f"  paper:    {paper_text(row)}")
+        out.append(f"  protocol: {c.protocol}" + (f"; ours: {c.ours}" if c.ours else ""))
+        if row.record is not None:
+            out.append(f"  measured: {measured_text(row)} on {machine}")
+            out.append(f"  file:     benchmarks/results/{source}")
+            out.append(f"  command:  {command}")
+        out.append("")
+    counts = Counter(r.verdict for r in rows)
+    out.append(f"{len(rows)} claims: " + ", ".join(f"{counts[v]} {v}" for v in VERDICTS
+                                                  if counts[v]))
+    return "\n".join(out)
+
+
+def _cell(s: str) -> str:
+    return s.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(rows: list[Row]) -> str:
+    """The ledger as one Markdown table (claim, paper, measured, verdict, file and command)."""
+    lines = ["| claim | paper | measured here | verdict | results file · command |",
+             "|---|---|---|---|---|"]
+    for row in rows:
+        c = row.claim
+        source, command, machine = _where(row)
+        measured = measured_text(row) + ("" if row.record is None else f"; {machine}")
+        where = "–" if row.record is None else f"`{source}` · `{command}`"
+        lines.append("| " + " | ".join(_cell(x) for x in (
+            f"**{c.id}**: {c.claim} ({c.protocol}" + (f"; ours: {c.ours})" if c.ours else ")"),
+            paper_text(row), measured, f"**{verdict_text(row)}**", where)) + " |")
+    return "\n".join(lines)
+
+
+def status_line(rows: list[Row]) -> str:
+    """``"5 claims: 2 reproduced, 1 within noise, 2 not run"``."""
+    counts = Counter(r.verdict for r in rows)
+    return f"{len(rows)} claims: " + ", ".join(f"{counts[v]} {v}" for v in VERDICTS if counts[v])
+
+
+def _block(key: str, rows: list[Row]) -> str:
+    words = key.split()
+    by_method = {m: [r for r in rows if r.claim.method == m] for m in MODULES}
+    if words == ["summary"]:
+        lines = ["| method | claims | verdicts |", "|---|---|---|"]
+        lines += [f"| {m} | {len(rs)} | {status_line(rs).split(': ', 1)[1]} |"
+                  for m, rs in by_method.items() if rs]
+        return "\n" + "\n".join(lines) + "\n"
+    if words == ["all"]:
+        parts = [f"\n### {m}\n\n{markdown(rs)}\n" for m, rs in by_method.items() if rs]
+        return "\n" + "".join(parts)
+    if len(words) in (1, 2) and words[0] in by_method and words[1:] in ([], ["status"]):
+        if words[1:] == ["status"]:
+            return status_line(by_method[words[0]])
+        return (f"\n<!-- generated by `python -m tenfold.claims --update`; do not edit -->\n"
+                f"{markdown(by_method[words[0]])}\n")
+    raise ConfigError(f"unknown ledger block key {key!r}: expected a method "
+                      f"({', '.join(MODULES)}), 'METHOD status', 'summary' or 'all'")
+
+
+def update_text(text_: str, rows: list[Row]) -> str:
+    """``text_`` with every ledger block regenerated from ``rows``."""
+    return BLOCK.sub(lambda m: (f"<!-- ledger:start {m['key']} -->{_block(m['key'], rows)}"
+                                "<!-- ledger:end -->"), text_)
+
+
+def ledger_files(root: str | Path) -> list[Path]:
+    """The Markdown files of a checkout that may carry ledger blocks."""
+    root = Path(root)
+    files = [root / "README.md", *sorted((root / "docs").glob("*.md")),
+             *sorted((root / "docs" / "methods").glob("*.md"))]
+    return [f for f in files if f.is_file()]
+
+
+def drift(root: str | Path, rows: list[Row]) -> list[str]:
+    """``"file: block KEY"`` for every generated block that differs from ``rows``."""
+    out = []
+    for path in ledger_files(root):
+        old = path.read_text()
+        if "<!-- ledger:start" not in old:
+            continue
+        for m_old in BLOCK.finditer(old):
+            want = _block(m_old["key"], rows)
+            if m_old["body"] != want:
+                out.append(f"{path.relative_to(root)}: block {m_old['key']!r}")
+    return out
