@@ -158,6 +158,12 @@ def run(
                                           help="Keep checkpoints/ once the run has finished."),
 ) -> None:
     """Run a recipe over seeds into a new run directory (or continue one with --resume)."""
+    from tenfold.runtime.registry import check_request  # metadata only: errors before torch
+
+    if recipe is not None and resume is None:
+        check_request(recipe, preset, dataset)
+    if threads is not None and threads < 1:
+        raise ConfigError(f"--threads must be a positive integer, got {threads}")
     from tenfold.runtime.config import MAX_SEEDS, parse_seeds
     from tenfold.runtime.launch import open_run, resume_run, start_run
     from tenfold.runtime.report import summary_line

@@ -272,3 +272,20 @@ def check_world_size(recipe: Recipe | RecipeInfo, world_size: int) -> None:
             f"recipe {recipe.name!r} trains full-batch on one device and cannot use "
             f"{world_size} processes; run it without torchrun (data-parallel recipes: "
             f"{', '.join(n for n, i in recipe_index().items() if i.distributed) or 'none'})")
+
+
+def check_request(name: str, preset: str | None = None, dataset: str | None = None) -> None:
+    """Refuse an unknown recipe, preset or dataset, or a single-process recipe under torchrun,
+    from the metadata alone (no recipe, no torch imported), with the messages of
+    :func:`get_recipe`, :meth:`Recipe.preset` and ``plan_run``."""
+    index = recipe_index()
+    if name not in index:
+        raise ConfigError(f"unknown recipe {name!r}; known recipes: {', '.join(index)}")
+    info = index[name]
+    if preset is not None and preset not in info.presets:
+        raise ConfigError(f"recipe {name!r} has no preset {preset!r}; presets: "
+                          f"{', '.join(info.presets)}")
+    if dataset is not None and dataset.lower() not in info.datasets:
+        raise ConfigError(f"recipe {name!r} does not run on dataset {dataset!r}; its datasets: "
+                          f"{', '.join(info.datasets)}")
+    check_world_size(info, int(os.environ.get("WORLD_SIZE", "1")))
