@@ -264,6 +264,23 @@ def compare(
 
 
 @app.command()
+def claims(
+    method: str = typer.Argument(None, help="Only this method's claims (default: all)."),
+    markdown: bool = typer.Option(False, "--markdown", help="Print Markdown (for the docs)."),
+    results: Path = typer.Option(None, help="Results folder (default: benchmarks/results of "
+                                            "this checkout)."),
+) -> None:
+    """The reproduction ledger: each paper's claims, our measurement, the verdict, the file
+    and command behind it (rules: docs/ledger.md)."""
+    from tenfold.claims import ledger
+    from tenfold.claims.render import markdown as to_markdown
+    from tenfold.claims.render import text as to_text
+
+    rows = ledger(method, results)
+    typer.echo(to_markdown(rows) if markdown else to_text(rows))
+
+
+@app.command()
 def reproduce(
     preset: str = typer.Option(None, help="Preset for every recipe (default quick; smoke: a "
                                           "plumbing check in a few minutes)."),
