@@ -85,8 +85,42 @@ def test_teacher_untouched_and_never_gets_gradients():
     g = _graft(teacher)
     g.fit(_data(), block_steps=3, net_steps=3, batch_size=8)
     assert not _changed(before, teacher)  # parameters and BN buffers bit-identical
-    assert all(not p.requires_grad and p.grad is None for p in teacher.parameters())
+    assert all(p.grad is None for p in teacher.parameters())
     assert not any(m.training for m in teacher.modules())
+
+
+def test_teacher_requires_grad_flags_frozen_while_grafting_and_restored_after():
+    teacher = _teacher()
+    teacher[0][1].bias.requires_grad_(False)            # a flag the user had set stays as it was
+    flags = [p.requires_grad for p in teacher.parameters()]
+    g = _graft(teacher)
+    seen = []
+    g.fit(_data(), block_steps=2, net_steps=2, batch_size=8,
+          evaluate=lambda hybrid: seen.append(any(p.requires_grad for p in teacher.parameters()))
+          or {})
+    assert seen and not any(seen)                        # frozen during every stage
+    assert [p.requires_grad for p in teacher.parameters()] == flags
+    assert all(p.grad is None for p in teacher.parameters())
+
+
+def test_export_holds_standard_torch_modules_only(tmp_path):
+    g = _graft()
+    g.fit(_data(), block_steps=1, net_steps=1, batch_size=8)
+    model = g.export()
+    assert all(type(m).__module__.startswith("torch.nn") for m in model.modules())
+    assert not any(".block." in k for k in model.state_dict())
+    assert set(model[0].state_dict()) == set(_teacher()[0].state_dict())   # keys as the block's
+    torch.save(model, tmp_path / "student.pt")
+    import subprocess
+    import sys
+
+    code = ("import sys, torch; sys.modules['tenfold'] = None; "          # tenfold unimportable
+            f"m = torch.load({str(tmp_path / 'student.pt')!r}, weights_only=False); "
+            "print(m(torch.zeros(1, 1, 8, 8)).shape)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "torch.Size([1, 5])" in out.stdout
 
 
 def test_stage_one_changes_only_the_grafted_block_and_its_adapters():

@@ -108,7 +108,9 @@ class NetGraft:
 
     Args:
         teacher: the trained teacher, as a :class:`BlockPartition` (or list of blocks). It is
-            frozen (``requires_grad=False``, eval mode) and never modified.
+            put in eval mode and frozen (``requires_grad=False``) while grafting runs, never
+            modified, and its ``requires_grad`` flags are restored when the last step has run
+            (or by :meth:`release_teacher`).
         student: the student cut into the same number of blocks. Blocks before the first grafted
             position are ignored (the student shares frozen copies of the teacher's).
         example_input: a batch shaped like the data (``(B, C, H, W)``); used once to read the
@@ -144,6 +146,7 @@ class NetGraft:
         self.generator = generator
         self.device = torch.device(device)
 
+        self._teacher_flags = [p.requires_grad for p in self.teacher.parameters()]
         self.teacher.requires_grad_(False).eval().to(self.device)
         self.student.to(self.device)
         example = example_input.to(self.device)
@@ -177,6 +180,17 @@ class NetGraft:
             shapes.append(tuple(x.shape[1:]))
         self.student.train(was_training)
         return shapes
+
+    def freeze_teacher(self) -> None:
+        """``requires_grad=False`` on every teacher parameter (done while grafting runs)."""
+        self.teacher.requires_grad_(False)
+
+    def release_teacher(self) -> None:
+        """Give the teacher's parameters back their ``requires_grad`` flags from before
+        :class:`NetGraft` was built (called when the last grafting step has run). The teacher
+        stays in eval mode: the hybrids keep using it."""
+        for p, flag in zip(self.teacher.parameters(), self._teacher_flags, strict=True):
+            p.requires_grad_(flag)
 
     # -- building blocks -----------------------------------------------------------------------
     def wrapped(self, b: int) -> nn.Sequential:
@@ -226,6 +240,7 @@ class NetGraft:
         ``step()``, every stage of both phases in order (same arguments as :meth:`fit`;
         ``backward`` replaces ``loss.backward()``, e.g. by ``fabric.backward``)."""
         check_schedule(lr_schedule)
+        self.freeze_teacher()
         n = len(self.graft)
         block_steps = _per_block(block_steps, n, "block_steps")
         net_steps = _per_block(net_steps, max(n - 1, 0), "net_steps")
@@ -278,11 +293,14 @@ class NetGraft:
 
     # -- export --------------------------------------------------------------------------------
     def export(self, merge_adapters: bool = True) -> nn.Sequential:
-        """The trained student as a plain ``nn.Sequential`` that shares no tensor with the
-        teacher or with this trainer: frozen copies of the shared prefix blocks, then the grafted
-        student blocks with, between them, either the merged adapter pair (``merge_adapters``)
-        or both adapters. Returned in eval mode."""
-        layers: list[nn.Module] = [FrozenBlock(copy.deepcopy(self.teacher[b]))
+        """The trained student as a plain ``nn.Sequential`` of the blocks' own modules (no
+        tenfold class: it unpickles with torch alone; ``state_dict`` keys are ``<block>.<key>``)
+        that shares no tensor with the teacher or with this trainer: copies of the shared prefix
+        blocks (``requires_grad=False``), then the grafted student blocks with, between them,
+        either the merged adapter pair (``merge_adapters``) or both adapters. Returned in eval
+        mode; ``train()`` reaches every block, so keep the prefix in eval mode yourself if you
+        fine-tune it."""
+        layers: list[nn.Module] = [copy.deepcopy(self.teacher[b]).requires_grad_(False)
                                    for b in range(self.first)]
         for b in self.graft:
             if b > self.first and not merge_adapters:
@@ -413,6 +431,8 @@ class GraftSteps:
                 log.info("net grafting: kept the step with the best held-out agreement %.4f",
                          self.best[0])
         self.epoch += 1
+        if self.stopped:
+            g.release_teacher()
         return {"loss": record["loss"]}
 
     def state_dict(self) -> dict[str, Any]:
