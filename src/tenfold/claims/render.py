@@ -77,9 +77,14 @@ def verdict_text(row: Row) -> str:
 
 
 def _where(row: Row) -> tuple[str, str, str]:
+    """File(s), command and machine of a row; several files' commands as the first one and a
+    count (the files, one per seed, hold the others)."""
     if row.record is None:
         return "–", "–", "–"
-    return row.record.source, row.record.command, row.record.machine_label
+    commands = row.record.command.split(" ; ")
+    command = commands[0] + (f" (and {len(commands) - 1} more like it, one per file)"
+                             if len(commands) > 1 else "")
+    return row.record.source, command, row.record.machine_label
 
 
 def text(rows: list[Row]) -> str:

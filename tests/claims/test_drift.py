@@ -1,0 +1,84 @@
+"""The README's and the docs' generated ledger blocks agree with benchmarks/results; a
+hand-edited number or a changed results file is caught (shown on a copy, never on the tree)."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tenfold.claims import all_claims, build_ledger
+from tenfold.claims.render import BLOCK, drift, ledger_files, update_text
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def rows():
+    return build_ledger(all_claims(), ROOT / "benchmarks" / "results")
+
+
+def test_the_tree_has_blocks_for_every_method(rows):
+    keys = {m["key"] for f in ledger_files(ROOT) for m in BLOCK.finditer(f.read_text())}
+    for method in {c.method for c in all_claims()}:
+        assert method in keys, f"no generated table for {method} in the docs"
+        assert f"{method} status" in keys, f"no README status cell for {method}"
+
+
+def test_readme_and_docs_agree_with_the_results_files(rows):
+    stale = drift(ROOT, rows)
+    assert not stale, ("generated ledger blocks disagree with benchmarks/results; run "
+                       f"`python -m tenfold.claims --update`: {stale}")
+
+
+def _copy(tmp_path: Path) -> Path:
+    root = tmp_path / "tree"
+    (root / "docs" / "methods").mkdir(parents=True)
+    shutil.copy(ROOT / "README.md", root / "README.md")
+    for f in ledger_files(ROOT):
+        if f.parent != ROOT:
+            shutil.copy(f, root / f.relative_to(ROOT))
+    shutil.copytree(ROOT / "benchmarks" / "results", root / "benchmarks" / "results")
+    return root
+
+
+def test_a_hand_edited_number_fails(tmp_path, rows):
+    root = _copy(tmp_path)
+    page = root / "docs" / "methods" / "spagan.md"
+    text = page.read_text()
+    assert "83.04%" in text
+    page.write_text(text.replace("83.04%", "83.64%", 1))  # a "better" number typed by hand
+    assert drift(root, rows) == ["docs/methods/spagan.md: block 'spagan'"]
+    cli = subprocess.run([sys.executable, "-m", "tenfold.claims", "--check", "--root",
+                          str(root)], capture_output=True, text=True)
+    assert cli.returncode == 1 and "docs/methods/spagan.md" in cli.stdout
+    fixed = subprocess.run([sys.executable, "-m", "tenfold.claims", "--update", "--root",
+                            str(root)], capture_output=True, text=True)
+    assert fixed.returncode == 0, fixed.stderr
+    assert page.read_text() == text
+    assert drift(root, rows) == []
+
+
+def test_a_changed_results_file_fails(tmp_path, rows):
+    root = _copy(tmp_path)
+    path = root / "benchmarks" / "results" / "gnn_baselines.json"
+    data = json.loads(path.read_text())
+    data["runs"][0]["results"]["cora"]["gat"]["test_acc_per_seed"][0] = 0.5
+    path.write_text(json.dumps(data))
+    new_rows = build_ledger(all_claims(), root / "benchmarks" / "results")
+    stale = drift(root, new_rows)
+    assert "README.md: block 'gnn-baselines status'" in stale
+    assert "docs/methods/gnn-baselines.md: block 'gnn-baselines'" in stale
+
+
+def test_update_is_idempotent_and_rejects_unknown_keys(rows):
+    text = "a <!-- ledger:start twp status -->old<!-- ledger:end --> b"
+    once = update_text(text, rows)
+    assert once != text and update_text(once, rows) == once
+    assert once.startswith("a <!-- ledger:start twp status -->5 claims: ")
+    from tenfold.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="unknown ledger block key 'nosuch'"):
+        update_text("<!-- ledger:start nosuch --><!-- ledger:end -->", rows)
