@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
 import torch
 
@@ -52,26 +52,27 @@ class UDORConfig:
     """Settings of the ``udor`` recipe (defaults = ``quick``)."""
 
     dataset: str = "digits"
-    slots: Literal["fixed", "offset"] = "fixed"
-    max_offset: int = 4
-    classes: tuple[int, ...] = (0, 1, 2)
+    slots: Annotated[Literal["fixed", "offset"], "official slots or jittered by ±max_offset"] = \
+        "fixed"
+    max_offset: Annotated[int, "jitter in px per axis (slots=offset)"] = 4
+    classes: Annotated[tuple[int, ...], "digit categories, one part each (1 to 4)"] = (0, 1, 2)
     methods: tuple[str, ...] = ("udor", "udor-nogan", "ae", "s-ae")
     num_train: int = 3000
     num_test: int = 600
-    object_size: int = 14
-    part_dim: int = 1
+    object_size: Annotated[int, "object size in px on the 32 px canvas"] = 14
+    part_dim: Annotated[int, "u, code dimensions per part"] = 1
     ch: int = 16
     iters: int = 300
     batch_size: int = 64
     lr: float = 1e-3
     critic_steps: int = 1
     critic_ch: int = 8
-    iters_per_step: int = 25
+    iters_per_step: Annotated[int, "iterations per logged / checkpointed step"] = 25
     checkpoint_every: int = 2
-    probe_train: int = 1500
-    modularity_groups: int = 10
-    group_size: int = 10
-    figure_images: int = 8
+    probe_train: Annotated[int, "training codes for the presence probe"] = 1500
+    modularity_groups: Annotated[int, "groups per category (modularity)"] = 10
+    group_size: Annotated[int, "images per group (modularity)"] = 10
+    figure_images: Annotated[int, "images in the removal / swap grids"] = 8
 
     def validate(self) -> None:
         unknown = set(self.methods) - set(METHODS)
