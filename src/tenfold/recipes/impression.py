@@ -64,9 +64,9 @@ class ImpressionConfig:
     image_size: int = 16
     train_subset: int = 0
     template_widths: tuple[int, ...] = (16, 32, 64)
-    template_epochs: int = 8
-    verifier_widths: tuple[int, ...] = (24, 48)
-    verifier_epochs: int = 8
+    template_epochs: int = 6
+    verifier_widths: tuple[int, ...] = (16, 32)
+    verifier_epochs: int = 6
     lr: float = 2e-3
     batch_size: int = 64
     retrieval_images: int = 360
@@ -75,14 +75,15 @@ class ImpressionConfig:
     jitter: int = 1
     first_layer_weight: float = 10.0
     recon_images: int = 16
-    recon_steps: int = 300
+    recon_steps: int = 200
     ablation_layers: tuple[int, ...] = (1, 3)
     translate_pairs: tuple[str, ...] = ("1-7", "3-8", "0-6")
     translate_images: int = 8
-    translate_steps: int = 300
+    translate_steps: int = 200
     translate_lr: float = 0.02
+    ce_lr_scales: tuple[float, ...] = (1.0, 5.0)
     synth_per_class: int = 10
-    synth_steps: int = 200
+    synth_steps: int = 150
     synth_ce_weight: float = 0.0
     di_ce_weight: float = 1.0
     student_widths: tuple[int, ...] = (16, 32)
@@ -110,6 +111,9 @@ class ImpressionConfig:
             value = getattr(self, name)
             if not value > 0 or value != value or value == float("inf"):
                 raise ConfigError(f"{name}: expected a finite value > 0, got {value}")
+        if not self.ce_lr_scales or any(not 0 < v < float("inf") for v in self.ce_lr_scales):
+            raise ConfigError(f"ce_lr_scales: expected finite values > 0, got "
+                              f"{self.ce_lr_scales}")
         for name in ("tv", "first_layer_weight", "synth_ce_weight", "di_ce_weight"):
             value = getattr(self, name)
             if not value >= 0 or value == float("inf"):
@@ -295,8 +299,11 @@ def translation(template: TemplateNetwork, verifier: nn.Module, data,
     xtr, ytr = data["train"]
     xte, yte = data["test"]
     targets = class_impressions(template, xtr.to(ctx.device), ytr)
+    ce_names = {scale: "ce-only" if scale == 1 else f"ce-only-x{scale:g}"
+                for scale in config.ce_lr_scales}
     totals = {m: {"translate_template": 0.0, "translate_verifier": 0.0, "translate_ssim": 0.0,
-                  "translate_verifier_source": 0.0} for m in ("impression", "ce-only")}
+                  "translate_verifier_source": 0.0}
+              for m in ("impression", *ce_names.values())}
     rows = []
     count = 0
     for pair in config.translate_pairs:
@@ -306,14 +313,15 @@ def translation(template: TemplateNetwork, verifier: nn.Module, data,
         settings = _settings(config, config.translate_steps, config.translate_lr, tv=0.0,
                              jitter=0)
         imp = decoder(template, targets[b], src, settings=settings, generator=ctx.generator(21))
-        ce_settings = _settings(config, config.translate_steps, config.translate_lr, tv=0.0,
-                                jitter=0, ce_weight=1.0)
-        ce = ImageDecoder(template, lambda x: (x.new_zeros(x.shape[0]),
-                                               template.forward_stats(x)[0]),
-                          src, ce_settings, labels, ctx.generator(21))
-        outs = {"impression": _fit(ctx, f"translate-{pair}", imp),
-                "ce-only": _fit(ctx, f"translate-ce-{pair}", ce)}
-        rows += [src.cpu(), outs["impression"].cpu(), outs["ce-only"].cpu()]
+        outs = {"impression": _fit(ctx, f"translate-{pair}", imp)}
+        for scale, name in ce_names.items():
+            ce_settings = _settings(config, config.translate_steps, config.translate_lr * scale,
+                                    tv=0.0, jitter=0, ce_weight=1.0)
+            ce = ImageDecoder(template, lambda x: (x.new_zeros(x.shape[0]),
+                                                   template.forward_stats(x)[0]),
+                              src, ce_settings, labels, ctx.generator(21))
+            outs[name] = _fit(ctx, f"translate-{name}-{pair}", ce)
+        rows += [src.cpu()] + [o.cpu() for o in outs.values()]
         for method, xt in outs.items():
             t = totals[method]
             t["translate_template"] += float((predict(template.model, xt).cpu() == b).sum())
@@ -419,11 +427,17 @@ def run(config: ImpressionConfig, ctx) -> dict[str, dict[str, float]]:
         for method, metrics in part.items():
             results.setdefault(method, {}).update(metrics)
 
-    ret = ctx.cached("retrieval", lambda: retrieval(template, net, data, config))
+    def timed(name: str, fn):
+        def compute():
+            with ctx.timed("experiments", f"{name}_s"):
+                return fn()
+        return ctx.cached(name, compute)
+
+    ret = timed("retrieval", lambda: retrieval(template, net, data, config))
     add({m: {"retrieval_1nn": v} for m, v in ret.items()})
-    add(ctx.cached("synthesis", lambda: synthesis(template, data, config, ctx)))
-    add(ctx.cached("reconstruction", lambda: reconstruction(template, data, config, ctx)))
-    add(ctx.cached("translation", lambda: translation(template, verifier, data, config, ctx)))
+    add(timed("synthesis", lambda: synthesis(template, data, config, ctx)))
+    add(timed("reconstruction", lambda: reconstruction(template, data, config, ctx)))
+    add(timed("translation", lambda: translation(template, verifier, data, config, ctx)))
     results["impression"]["template_acc"] = template_acc
     results["impression"]["verifier_acc"] = verifier_acc
     _student_bars(results, ctx)
@@ -439,12 +453,14 @@ register_recipe(Recipe(
         "smoke": {"template_epochs": 2, "verifier_epochs": 1, "retrieval_images": 40,
                   "recon_images": 4, "recon_steps": 4, "ablation_layers": (1,),
                   "translate_pairs": ("1-7",), "translate_images": 2, "translate_steps": 4,
+                  "ce_lr_scales": (1.0,),
                   "synth_per_class": 1, "synth_steps": 4, "student_epochs": 2,
                   "iterations_per_step": 2, "figure_images": 2, "train_subset": 300,
                   "seeds": [0]},
         "quick": {"seeds": [0]},
         "paper": {"template_epochs": 15, "verifier_epochs": 15, "recon_images": 64,
-                  "recon_steps": 2000, "translate_images": 20, "synth_per_class": 50,
+                  "recon_steps": 2000, "translate_images": 20, "translate_steps": 300,
+                  "ce_lr_scales": (1.0, 2.0, 5.0, 10.0), "synth_per_class": 50,
                   "synth_steps": 1000, "student_epochs": 60, "seeds": [0, 1, 2]},
     },
     datasets=DATASETS,
