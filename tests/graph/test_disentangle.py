@@ -128,3 +128,24 @@ def test_shape_errors():
         ged_e(b.edge_index, torch.rand(3, 4), b.gt_edge_factor, b.batch)
     with pytest.raises(ValueError, match=r"\[N, N\]"):
         ged(np.zeros((3, 4)), np.zeros((3, 4)))
+
+
+def test_equal_weights_reference_beside_the_c_score():
+    # two hand-made graphs, each a path 0-1-2-3 whose middle edge is relation 1, the rest 0
+    one = torch.tensor([[0, 1, 1, 2, 2, 3], [1, 0, 2, 1, 3, 2]])
+    edge_index = torch.cat([one, one + 4], 1)
+    gt = torch.zeros(12, 2)
+    gt[:, 0] = 1
+    gt[[2, 3, 8, 9], 0] = 0
+    gt[[2, 3, 8, 9], 1] = 1
+    batch = torch.tensor([0] * 4 + [1] * 4)
+    flat = ged_e(edge_index, torch.ones(12, 3), gt, batch)
+    assert flat.c_score == 1.0                       # uninformative weights, best possible score
+    oracle = ged_e(edge_index, torch.cat([gt, torch.zeros(12, 1)], 1), gt, batch)
+    assert oracle.c_score == 1.0 and oracle.ged_e.max() == 0
+    summary = oracle.summary()
+    assert summary["c_score_equal_weights"] == 1.0   # the reference says: C-score alone is mute
+    assert summary["ged_e_equal_weights"] == pytest.approx(flat.summary()["ged_e"])
+    assert summary["ged_e_equal_weights"] > 0        # ... while GED_E tells them apart
+    assert "c_score_equal_weights" not in ged_e(edge_index, torch.ones(12, 3), gt, batch,
+                                                reference=False).summary()

@@ -192,3 +192,19 @@ def test_node_level_and_training_reduces_loss():
         opt.step()
         losses.append(float(loss.detach()))
     assert losses[-1] < 0.7 * losses[0]
+
+
+def test_forward_returns_the_projected_features_the_discriminator_needs():
+    g = random_graph(10, 0.3, 6)
+    torch.manual_seed(0)
+    conv = FactorConv(5, 4 * 8, num_factors=4)
+    dis = FactorDiscriminator(8, 4)
+    out, factors, h = conv(g.x, g.edge_index, return_projected=True)
+    torch.testing.assert_close(h, conv.project(g.x))
+    torch.testing.assert_close(factors, conv.factor_weights(h, g.edge_index))
+    torch.testing.assert_close(out, conv(g.x, g.edge_index))
+    loss = dis(h, g.edge_index, factors)
+    torch.testing.assert_close(loss, dis(conv.project(g.x), g.edge_index,
+                                         conv.factor_weights(conv.project(g.x), g.edge_index)))
+    loss.backward()                                 # reaches the projection and the attention
+    assert conv.lin.weight.grad.abs().sum() > 0 and conv.att_src.grad.abs().sum() > 0

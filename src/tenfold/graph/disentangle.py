@@ -16,6 +16,11 @@ relation) with the learned factor graphs (the ``[E, K]`` weights of a :class:`Fa
   and std over graphs.
 * C-score: for every true factor type, the share of graphs in which it was matched to its most
   frequent learned channel, averaged over types (1 = each relation always lands in one channel).
+  It rewards *consistency*, not correctness: all-equal (uninformative) weights make every GED
+  tie and the Hungarian solver then matches each factor to the same channel every time, which can
+  score the maximum 1.0. :func:`ged_e` therefore also scores all-equal weights on the same graphs
+  (``c_score_equal_weights``, ``ged_e_equal_weights`` in the summary); read the C-score with
+  GED_E and that reference.
 """
 
 from __future__ import annotations
@@ -98,15 +103,22 @@ class DisentanglementScores:
 
     ged_e: np.ndarray
     matches: list[tuple[int, int]]
+    reference_ged_e: np.ndarray | None = None           # all-equal weights on the same graphs
+    reference_matches: list[tuple[int, int]] | None = None
 
     @property
     def c_score(self) -> float:
         return c_score(self.matches)
 
     def summary(self) -> dict[str, float]:
-        """``{"ged_e": mean, "ged_e_std": std, "c_score": ...}``."""
-        return {"ged_e": float(self.ged_e.mean()), "ged_e_std": float(self.ged_e.std()),
-                "c_score": self.c_score}
+        """``{"ged_e": mean, "ged_e_std": std, "c_score": ...}``, plus the all-equal-weights
+        reference ``ged_e_equal_weights`` / ``c_score_equal_weights`` when it was computed."""
+        out = {"ged_e": float(self.ged_e.mean()), "ged_e_std": float(self.ged_e.std()),
+               "c_score": self.c_score}
+        if self.reference_ged_e is not None and self.reference_matches is not None:
+            out["ged_e_equal_weights"] = float(self.reference_ged_e.mean())
+            out["c_score_equal_weights"] = c_score(self.reference_matches)
+        return out
 
 
 def match_factors(gt_adjs: Tensor | np.ndarray, pred_adjs: Tensor | np.ndarray
@@ -125,7 +137,7 @@ def match_factors(gt_adjs: Tensor | np.ndarray, pred_adjs: Tensor | np.ndarray
 
 
 def ged_e(edge_index: Tensor, factors: Tensor, gt_edge_factor: Tensor,
-          batch: Tensor | None = None) -> DisentanglementScores:
+          batch: Tensor | None = None, reference: bool = True) -> DisentanglementScores:
     """GED_E of every graph in a batch and the matches behind the C-score.
 
     Args:
@@ -134,6 +146,8 @@ def ged_e(edge_index: Tensor, factors: Tensor, gt_edge_factor: Tensor,
         gt_edge_factor: ``[E, F]`` ground truth, ``1`` where edge ``e`` belongs to true factor
             type ``f``; the types with no edge in a graph are absent from it.
         batch: ``[N]`` graph index of every node (``None``: one graph).
+        reference: also score all-equal factor weights on the same graphs (the degenerate
+            reference the C-score must be read against).
     """
     if gt_edge_factor.dim() != 2 or gt_edge_factor.size(0) != edge_index.size(1):
         raise ValueError(f"gt_edge_factor must be [E, F] with E = {edge_index.size(1)}, "
@@ -152,7 +166,7 @@ def ged_e(edge_index: Tensor, factors: Tensor, gt_edge_factor: Tensor,
     order = torch.argsort(edge_graph, stable=True)
     edge_ptr = torch.cat([torch.zeros(1, dtype=torch.long),
                           torch.bincount(edge_graph, minlength=len(node_ptr) - 1).cumsum(0)])
-    values, matches = [], []
+    values, matches, ref_values, ref_matches = [], [], [], []
     for g in range(len(node_ptr) - 1):
         sel = order[edge_ptr[g]:edge_ptr[g + 1]]
         start, n = int(node_ptr[g]), int(node_ptr[g + 1] - node_ptr[g])
@@ -166,7 +180,15 @@ def ged_e(edge_index: Tensor, factors: Tensor, gt_edge_factor: Tensor,
         value, pairs = match_factors(gt_adj, pred_adj)
         values.append(value)
         matches.extend((int(present[f]), k) for f, k in pairs)
-    return DisentanglementScores(np.asarray(values, dtype=np.float64), matches)
+        if reference:
+            flat = factor_adjacency(ei, torch.ones(sel.numel(), factors.size(1)), n)
+            value, pairs = match_factors(gt_adj, flat)
+            ref_values.append(value)
+            ref_matches.extend((int(present[f]), k) for f, k in pairs)
+    if not reference:
+        return DisentanglementScores(np.asarray(values, dtype=np.float64), matches)
+    return DisentanglementScores(np.asarray(values, dtype=np.float64), matches,
+                                 np.asarray(ref_values, dtype=np.float64), ref_matches)
 
 
 def c_score(matches: Iterable[tuple[int, int]]) -> float:

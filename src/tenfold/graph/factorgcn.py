@@ -82,8 +82,13 @@ class FactorConv(MessagePassing):
         normalize: ``"source"`` (official), ``"sym"`` (GCN's) or ``"none"``.
         bias: whether the shared projection has a bias.
 
-    Shapes: ``x [N, in_channels]``, ``edge_index [2, E]`` -> ``[N, out_channels]`` and, with
-    ``return_factors=True``, the factor weights ``[E, num_factors]``.
+    Shapes: ``x [N, in_channels]``, ``edge_index [2, E]`` -> ``[N, out_channels]``; with
+    ``return_factors=True`` also the factor weights ``[E, num_factors]``; with
+    ``return_projected=True`` ``(out, factors, h)`` where ``h [N, out_channels / num_factors]``
+    are the projected features — everything :class:`FactorDiscriminator` needs::
+
+        out, factors, h = conv(x, edge_index, return_projected=True)
+        loss = task_loss + lam * disc(h, edge_index, factors, batch)
     """
 
     def __init__(self, in_channels: int, out_channels: int, num_factors: int = 4,
@@ -137,12 +142,15 @@ class FactorConv(MessagePassing):
     def message(self, h_j: Tensor, weight: Tensor) -> Tensor:
         return weight.unsqueeze(-1) * h_j.unsqueeze(1)  # [E, K, d]
 
-    def forward(self, x: Tensor, edge_index: Tensor, return_factors: bool = False
-                ) -> Tensor | tuple[Tensor, Tensor]:
+    def forward(self, x: Tensor, edge_index: Tensor, return_factors: bool = False,
+                return_projected: bool = False
+                ) -> Tensor | tuple[Tensor, Tensor] | tuple[Tensor, Tensor, Tensor]:
         _check_graph(x, edge_index, self.in_channels)
         h = self.project(x)
         factors = self.factor_weights(h, edge_index)
         out = self.aggregate_factors(h, edge_index, factors)
+        if return_projected:
+            return out, factors, h
         return (out, factors) if return_factors else out
 
     def __repr__(self) -> str:
