@@ -55,6 +55,10 @@ class Claim:
         unit: the unit shown after numbers (``"%"``, ``"×"``, ``""``).
         not_run: why it is not measured, when ``results`` is empty or absent (e.g. "needs a
             GPU"; "CoraFull is not in the offline mirror").
+        recipe: the recipe whose runs measure it, when not ``method`` (``dfad`` for the
+            data-free claims on the osgan page); the report shows a run's number beside it.
+        dataset: the recipe's dataset that corresponds to the claim's (``cora``); the report
+            shows a run's number only for a run on it ("" = no recipe dataset corresponds).
     """
 
     id: str
@@ -72,6 +76,8 @@ class Claim:
     scale: float = 1.0
     unit: str = ""
     not_run: str = ""
+    recipe: str = ""
+    dataset: str = ""
 
     def __post_init__(self) -> None:
         if not _ID.match(self.id):
@@ -91,6 +97,11 @@ class Claim:
                                  f"contain its value {self.paper.value}")
         if not self.scale > 0:
             raise ValueError(f"claim {self.id}: scale must be > 0, got {self.scale}")
+
+    @property
+    def recipe_name(self) -> str:
+        """The recipe whose runs measure this claim (``recipe``, else ``method``)."""
+        return self.recipe or self.method
 
     @property
     def null(self) -> float:

@@ -84,7 +84,10 @@ def _where(row: Row) -> tuple[str, str, str]:
     commands = row.record.command.split(" ; ")
     command = commands[0] + (f" (and {len(commands) - 1} more like it, one per file)"
                              if len(commands) > 1 else "")
-    return row.record.source, command, row.record.machine_label
+    sources = row.record.source.split(", ")
+    source = (row.record.source if len(sources) == 1
+              else f"{', '.join(row.claim.results)} ({len(sources)} files)")
+    return source, command, row.record.machine_label
 
 
 def text(rows: list[Row]) -> str:

@@ -97,7 +97,10 @@ def write_report(run_paths: list[str | Path], out: str | Path, title: str = "ten
     runs = [RunDir.open(p) for p in run_paths]
     out = Path(out)
     sections = [run_section(r, out.parent.resolve()) for r in runs]
-    text = f"# {title}\n\n" + "\n".join(sections)
+    from tenfold.claims.report import ledger_section  # the papers' claims of these recipes
+
+    ledger = ledger_section([(str(r.path), r.read_summary()) for r in runs])
+    text = f"# {title}\n\n" + ledger + "\n".join(sections)
     write_text(out, text)
     return out
 

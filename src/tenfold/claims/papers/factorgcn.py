@@ -11,7 +11,7 @@ _SYN = ("synthetic factor graphs, K = 4, 20,000 graphs, 80 epochs, batch 1000, t
 _TU = "10-fold cross-validation, accuracy (the official code selects the epoch on the test fold)"
 
 CLAIMS = (
-    Claim(id="factorgcn-synthetic-vs-gcn", method="factorgcn",
+    Claim(id="factorgcn-synthetic-vs-gcn", dataset="synthetic-factor-graphs", method="factorgcn",
           claim="FactorGCN's micro-F1 on the synthetic factor graphs is about 0.045 above GCN's.",
           metric="test_f1", higher_is_better=True, kind="difference", arm="factorgcn",
           baseline="gcn",
@@ -19,7 +19,7 @@ CLAIMS = (
                       detail="FactorGCN ~0.995 vs GCN ~0.95"),
           protocol=_SYN, ours="3 paired seeds, CPU",
           results=("factorgcn.json#synthetic-factor-graphs",)),
-    Claim(id="factorgcn-synthetic-ged", method="factorgcn",
+    Claim(id="factorgcn-synthetic-ged", dataset="synthetic-factor-graphs", method="factorgcn",
           claim="FactorGCN's factor graphs are closer to the true factors than GAT's "
                 "attention (GED_E about 2 lower).",
           metric="ged_e", higher_is_better=False, kind="difference", arm="factorgcn",
@@ -28,13 +28,13 @@ CLAIMS = (
                       detail="GED_E FactorGCN ~10.6 vs GAT ~12.6"),
           protocol=_SYN, ours="2 paired seeds (GAT ran on seeds 0, 1), CPU",
           results=("factorgcn.json#synthetic-factor-graphs",)),
-    Claim(id="factorgcn-mutag", method="factorgcn",
+    Claim(id="factorgcn-mutag", dataset="mutag", method="factorgcn",
           claim="FactorGCN reaches 89.9 % accuracy on MUTAG.",
           metric="test_acc", higher_is_better=True, kind="value", arm="factorgcn",
           paper=Paper(89.9, "graph-classification table (paperswithcode)"),
           protocol=_TU, ours="100 epochs (paper 500), epoch chosen on validation, 2 fold seeds",
           results=("factorgcn.json#mutag",), scale=100, unit="%"),
-    Claim(id="factorgcn-imdb-binary", method="factorgcn",
+    Claim(id="factorgcn-imdb-binary", dataset="imdb-binary", method="factorgcn",
           claim="FactorGCN reaches 75.3 % accuracy on IMDB-BINARY.",
           metric="test_acc", higher_is_better=True, kind="value", arm="factorgcn",
           paper=Paper(75.3, "graph-classification table (paperswithcode)"),

@@ -9,18 +9,18 @@ _OURS = "flowers12 at 48 px, a small ResNet from scratch, 300 epochs, 4 paired s
 _FILES = ("snapmix_accuracy_flowers12_48px_e300_*_s*.json",)
 
 CLAIMS = (
-    Claim(id="snapmix-scratch-vs-none", method="snapmix",
+    Claim(id="snapmix-scratch-vs-none", dataset="flowers12", method="snapmix",
           claim="Trained from scratch, SnapMix adds 5.3 points of accuracy over no mixing.",
           metric="best_test_acc", higher_is_better=True, kind="difference", arm="snapmix",
           baseline="none",
           paper=Paper(5.33, "README table (from scratch)", detail="CUB R-18 64.98 → 70.31"),
           protocol=_SCRATCH, ours=_OURS, results=_FILES, unit=" points"),
-    Claim(id="snapmix-vs-cutmix", method="snapmix",
+    Claim(id="snapmix-vs-cutmix", dataset="flowers12", method="snapmix",
           claim="SnapMix outperforms CutMix.",
           metric="best_test_acc", higher_is_better=True, kind="difference", arm="snapmix",
           baseline="cutmix", paper=Paper(None, "abstract only, no number read"),
           protocol=_SCRATCH, ours=_OURS, results=_FILES, unit=" points"),
-    Claim(id="snapmix-vs-mixup", method="snapmix",
+    Claim(id="snapmix-vs-mixup", dataset="flowers12", method="snapmix",
           claim="SnapMix outperforms MixUp.",
           metric="best_test_acc", higher_is_better=True, kind="difference", arm="snapmix",
           baseline="mixup", paper=Paper(None, "abstract only, no number read"),

@@ -1,0 +1,36 @@
+"""The report's ledger section: stored verdicts of the recipes run, with each run's number."""
+
+from pathlib import Path
+
+from tenfold.claims.report import ledger_section
+
+RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results"
+
+
+def summary(recipe="spagan", dataset="cora"):
+    return {"recipe": recipe, "dataset": dataset, "seeds": [0, 1],
+            "per_seed": {"0": {"spagan": {"test_acc": 0.84, "best_epoch": 3},
+                               "gat": {"test_acc": 0.83}},
+                         "1": {"spagan": {"test_acc": 0.85}, "gat": {"test_acc": 0.83}}}}
+
+
+def _row(text, claim_id):
+    return next(line for line in text.splitlines() if f"**{claim_id}**" in line)
+
+
+def test_rows_of_the_recipes_run_with_this_runs_numbers():
+    text = ledger_section([("runs/spagan/x", summary())], RESULTS)
+    assert text.startswith("## The papers' claims")
+    # value: mean of 84 and 85; difference: +1.00 and +2.00 points -> +1.50
+    assert "84.50% " in _row(text, "spagan-cora")
+    assert "spagan 84.50 vs gat 83.00: +1.50 points" in _row(text, "spagan-cora-vs-gat")
+    assert _row(text, "spagan-cora").split(" | ")[3] in ("within noise", "reproduced")
+    assert "not measured by this run" in _row(text, "spagan-citeseer")   # a cora run
+    assert "not run: PubMed" in _row(text, "spagan-pubmed")
+    assert "**gat-cora**" not in text                                    # not a recipe run
+
+
+def test_nothing_for_recipes_without_claims_and_a_note_without_results(tmp_path):
+    assert ledger_section([("r", summary(recipe="udor"))], RESULTS) == ""
+    text = ledger_section([("r", summary())], tmp_path / "none")
+    assert "ledger unavailable" in text and "results folder not found" in text
