@@ -82,6 +82,15 @@ def test_runs_shape_one_section_per_dataset_and_preset():
     assert recs["cora-paper"].values("gat", "test_acc") == {0: 0.8, 1: 0.9}
 
 
+def test_single_run_shape_of_the_harness():
+    data = {**HEADER, "benchmark": "gnn_baselines", "seeds": [2, 3], "preset": "quick",
+            "results": {"cora": {"gcn": {"test_acc_per_seed": [0.7, 0.8]},
+                                 "settings": {"lr": 0.01}}}}
+    recs = adapt(data, "g.json")
+    assert recs["cora-quick"].per_seed == {2: {"gcn": {"test_acc": 0.7}},
+                                           3: {"gcn": {"test_acc": 0.8}}}
+
+
 def test_rows_shape_keys_method_and_init():
     data = {**HEADER, "rows": [{"seed": 0, "method": "a", "init": "scratch", "acc": 1.0},
                                {"seed": 1, "method": "a", "acc": 2.0}]}
@@ -104,6 +113,24 @@ def test_sections_shape_merges_invocations_by_seed_and_notes_repeats():
     assert rec.per_seed == {0: {"a": {"f": 1.0}, "r": {"f": 0.1}, "b": {"f": 2.0}}}
     assert rec.command == "c1 ; c2"
     assert rec.notes == ["seed 0 r: measured twice, the first kept"]
+
+
+def test_values_shape_one_section_per_key_and_sub():
+    data = {**HEADER, "seeds": [0, 1], "load": "x", "synthetic": {
+        "40": {"counting": {"mota": {"mean": 0.5, "values": [0.4, 0.6]}, "ok": True},
+               "peaks": {"mota": {"values": [0.3, 0.5]}, "short": {"values": [1.0]}}}}}
+    rec = adapt(data, "t.json")["synthetic-40"]
+    assert rec.per_seed == {0: {"counting": {"mota": 0.4}, "peaks": {"mota": 0.3}},
+                            1: {"counting": {"mota": 0.6}, "peaks": {"mota": 0.5}}}
+
+
+def test_pending_claims_resolve_once_their_file_exists(tmp_path):
+    from tenfold.claims.ledger import build_ledger
+    from tenfold.claims.papers import PENDING, claims_of
+
+    for method in PENDING:
+        rows = build_ledger(list(claims_of(method)), tmp_path)  # no files: not run, says which
+        assert all(r.verdict == "not run" and ".json" in r.reason for r in rows)
 
 
 def test_unknown_shape_is_one_error():

@@ -20,6 +20,8 @@ Shapes (tried in this order):
               with one seed (osgan_speed, snapmix_cost); section = the results key.
 ``sections``  ``{section: [{"per_seed", "command", ...}, ...]}`` (spagan_reproduce,
               factorgcn): each list holds the invocations of one section, merged by seed.
+``values``    ``{"seeds": [...], key: {sub: {method: {metric: {"values": [x per seed]}}}}}``
+              (tracking); section ``<key>-<sub>``.
 """
 
 from __future__ import annotations
@@ -195,6 +197,11 @@ def _shape(data: Any) -> str | None:
     if isinstance(data.get("runs"), list) and all(isinstance(r, dict) and "results" in r
                                                   and "seeds" in r for r in data["runs"]):
         return "runs"
+    if isinstance(data.get("results"), dict) and isinstance(data.get("seeds"), list) and any(
+            isinstance(arms, dict) and any(isinstance(m, dict) and any(
+                k.endswith("_per_seed") for k in m) for m in arms.values())
+            for arms in data["results"].values()):
+        return "run"
     if isinstance(data.get("rows"), list) and data["rows"] and all(
             isinstance(r, dict) and "seed" in r and "method" in r for r in data["rows"]):
         return "rows"
@@ -204,11 +211,48 @@ def _shape(data: Any) -> str | None:
         return "timings"
     if _is_sections(data):
         return "sections"
+    if isinstance(data.get("seeds"), list) and _value_sections(data):
+        return "values"
     return None
 
 
+def _value_sections(data: dict) -> dict[str, dict]:
+    """``{"<key>-<sub>": {method: {metric: [x per seed]}}}`` for every top-level
+    ``key: {sub: {method: {metric: {"values": [x per seed]}}}}`` of ``data``."""
+    n = len(data["seeds"])
+    out: dict[str, dict] = {}
+    for key, subs in data.items():
+        if not isinstance(subs, dict):
+            continue
+        for sub, arms in subs.items():
+            if not isinstance(arms, dict):
+                continue
+            table = {m: {k: vals for k, v in metrics.items()
+                         if (vals := _per_seed_list(v, n)) is not None and isinstance(v, dict)}
+                     for m, metrics in arms.items() if isinstance(metrics, dict)}
+            table = {m: t for m, t in table.items() if t}
+            if table:
+                out[f"{key}-{sub}"] = table
+    return out
+
+
+def _from_values(data: dict, name: str) -> dict[str, dict]:
+    seeds = [int(s) for s in data["seeds"]]
+    out: dict[str, dict] = {}
+    for section, table in _value_sections(data).items():
+        per_seed: dict[str, dict[str, dict[str, float]]] = {str(s): {} for s in seeds}
+        for method, metrics in table.items():
+            for metric, values in metrics.items():
+                for s, v in zip(seeds, values, strict=True):
+                    per_seed[str(s)].setdefault(method, {})[metric] = v
+        out[section] = {**_header(data, data, name), "seeds": seeds, "per_seed": per_seed}
+    return out
+
+
 _ADAPTERS = {"per_seed": _from_per_seed, "table": _from_table, "runs": _from_runs,
-             "rows": _from_rows, "timings": _from_timings, "sections": _from_sections}
+             "run": lambda data, name: _from_runs({**data, "runs": [data]}, name),
+             "rows": _from_rows, "timings": _from_timings, "sections": _from_sections,
+             "values": _from_values}
 
 
 def adapt(data: Any, name: str) -> dict[str, Record]:

@@ -15,10 +15,14 @@ from tenfold.errors import ConfigError
 #: the docs pages (= modules here) with declared claims, in the README's order
 MODULES = ("gnn-baselines", "osgan", "spagan", "factorgcn", "twp", "netgraft", "snapmix")
 
+#: declared, but their results files are not committed yet: registered in :data:`MODULES` once
+#: they are (else a fresh checkout's ledger would say "not run" where the docs show numbers)
+PENDING = ("tracking",)
+
 
 def claims_of(method: str) -> tuple[Claim, ...]:
     """The claims declared for ``method`` (a name of :data:`MODULES`)."""
-    if method not in MODULES:
+    if method not in MODULES + PENDING:
         raise ConfigError(f"no claims declared for {method!r}; known: {', '.join(MODULES)}")
     module = importlib.import_module(f"tenfold.claims.papers.{method.replace('-', '_')}")
     return tuple(module.CLAIMS)
