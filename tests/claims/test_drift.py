@@ -73,6 +73,13 @@ def test_a_changed_results_file_fails(tmp_path, rows):
     assert "docs/methods/gnn-baselines.md: block 'gnn-baselines'" in stale
 
 
+def test_module_cli_errors_are_one_line(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "tenfold.claims", "--check", "--root",
+                          str(tmp_path)], capture_output=True, text=True)
+    assert out.returncode == 2
+    assert out.stderr.startswith("error: ") and "results folder not found" in out.stderr
+
+
 def test_update_is_idempotent_and_rejects_unknown_keys(rows):
     text = "a <!-- ledger:start twp status -->old<!-- ledger:end --> b"
     once = update_text(text, rows)
