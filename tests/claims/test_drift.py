@@ -73,6 +73,26 @@ def test_a_changed_results_file_fails(tmp_path, rows):
     assert "docs/methods/gnn-baselines.md: block 'gnn-baselines'" in stale
 
 
+def test_export_writes_schema_1_copies_with_the_same_numbers(tmp_path):
+    from tenfold.claims.adapters import read_results
+
+    out = tmp_path / "schema1"
+    run = subprocess.run([sys.executable, "-m", "tenfold.claims", "--export", str(out),
+                          "--root", str(ROOT)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    results = ROOT / "benchmarks" / "results"
+    original = read_results(results / "twp_cora_gcn_task.json")[""]
+    copy = read_results(out / "twp_cora_gcn_task.json")[""]      # read by the schema reader
+    assert copy.per_seed == original.per_seed and copy.command == original.command
+    spagan = read_results(out / "spagan_reproduce__citeseer-cpu.json")[""]
+    stored = read_results(results / "spagan_reproduce.json")["citeseer-cpu"]
+    assert spagan.per_seed == stored.per_seed
+    assert "not adapted: netgraft_cifar_cost.json" in run.stdout
+    again = subprocess.run([sys.executable, "-m", "tenfold.claims", "--export", str(out),
+                            "--root", str(ROOT)], capture_output=True, text=True)
+    assert again.returncode == 2 and "exists" in again.stderr
+
+
 def test_module_cli_errors_are_one_line(tmp_path):
     out = subprocess.run([sys.executable, "-m", "tenfold.claims", "--check", "--root",
                           str(tmp_path)], capture_output=True, text=True)
