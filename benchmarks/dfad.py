@@ -14,18 +14,16 @@ Writes benchmarks/results/dfad.json (or --out).
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 import tempfile
-import time
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from tenfold.runtime.launch import machine_info, start_run
+from harness import parse, record, write_result
+from harness import parser as make_parser
+from tenfold.runtime.launch import start_run
 
 THRESHOLDS = (0.90, 0.95, 0.97)
 
@@ -85,10 +83,9 @@ def extract(run: Path, seeds: list[int]) -> dict:
             "curves": {s: dict(c) for s, c in curves.items()}}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None) -> None:
+    parser = make_parser("dfad", __doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--paper", action="store_true",
                         help="DFAD's MNIST protocol (2000 generator iterations, batch 512, "
@@ -101,10 +98,8 @@ def main() -> None:
     parser.add_argument("--from-run", default="",
                         help="only extract the results of this run directory (finished or "
                              "stopped early)")
-    parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "dfad.json"))
-    args = parser.parse_args()
-    if args.device == "cpu":
-        torch.set_num_threads(args.threads)
+    args = parse(parser, argv)
+    args.out = str(args.out)
     seeds = [int(s) for s in args.seeds.split(",")]
     if args.tiny:
         preset, dataset, overrides = "smoke", "digits", []
@@ -128,11 +123,8 @@ def main() -> None:
             path = start_run("dfad", preset=preset, dataset=dataset, seeds=seeds,
                              overrides=overrides, out=args.run_dir or tmp, device=args.device)
             results = extract(path, seeds)
-    out = {"benchmark": "dfad", "command": "python " + " ".join(sys.argv),
-           "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "seeds": seeds,
-           "machine": machine_info(), **results}
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(out, indent=2) + "\n")
+    out = record("dfad", args, seeds=seeds, **results)
+    write_result(args.out, out)
     print(json.dumps({k: out[k] for k in ("teacher_test_acc", "table", "time_to_accuracy",
                                           "one_stage_time_to_two_stage_final_acc_ratio")},
                      indent=2))

@@ -8,28 +8,22 @@ per-seed values, seconds per epoch, the command, the machine and the date.
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
-import sys
 import tempfile
-import time
-from pathlib import Path
 
+from harness import parse, parser, record, write_result
 from tenfold.runtime.config import parse_seeds
-from tenfold.runtime.io import write_json
-from tenfold.runtime.launch import machine_info, start_run
+from tenfold.runtime.launch import start_run
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", nargs="+", default=["cora", "citeseer"])
-    parser.add_argument("--seeds", default="0-9")
-    parser.add_argument("--preset", default="paper")
-    parser.add_argument("--device", default="auto")
-    parser.add_argument("--out", type=Path,
-                        default=Path(__file__).parent / "results" / "gnn_baselines.json")
-    args = parser.parse_args()
+def main(argv: list[str] | None = None) -> None:
+    p = parser("gnn_baselines", __doc__.splitlines()[0])
+    p.add_argument("--datasets", nargs="+", default=["cora", "citeseer"])
+    p.add_argument("--seeds", default="0-9")
+    p.add_argument("--preset", default="paper")
+    p.add_argument("--device", default="auto")
+    args = parse(p, argv)
     seeds = parse_seeds(args.seeds)
     results = {}
     with tempfile.TemporaryDirectory() as runs:
@@ -50,11 +44,9 @@ def main() -> None:
                 for method in summary["methods"]
             }
             results[dataset]["settings"] = summary["settings"]
-            write_json(args.out, {  # after every dataset, so a cut-off run keeps what finished
-                "benchmark": "gnn_baselines", "command": "python " + " ".join(sys.argv),
-                "seeds": seeds, "preset": args.preset, "results": results,
-                "machine": machine_info(), "date": time.strftime("%Y-%m-%d"),
-            })
+            # after every dataset, so a cut-off run keeps what finished
+            write_result(args.out, record("gnn_baselines", args, seeds=seeds,
+                                          preset=args.preset, results=results))
     print(json.dumps({d: {m: round(100 * v["test_acc_mean"], 2) for m, v in r.items()
                           if m != "settings"} for d, r in results.items()}))
 

@@ -3,6 +3,8 @@
 * :class:`LayerwiseGNN` — convolutions with an activation per layer and a pooled read-out, either
   ``Linear(tanh(mean_pool(h_L)))`` or the GIN-style sum over layers of ``Linear_l(sum_pool(h_l))``.
 * :class:`MeanPoolMLP` — a graph-blind MLP on node features with a mean pool.
+* :class:`OneLayer` — ``conv(dropout(x), edge_index)``: a one-layer node classifier (the
+  synthetic two-hop task of the SPAGAN recipe).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch_geometric.nn import global_add_pool, global_mean_pool
 
-__all__ = ["LayerwiseGNN", "MeanPoolMLP"]
+__all__ = ["LayerwiseGNN", "MeanPoolMLP", "OneLayer"]
 
 
 class LayerwiseGNN(nn.Module):
@@ -55,3 +57,14 @@ class MeanPoolMLP(nn.Module):
 
     def forward(self, x: Tensor, edge_index: Tensor, batch: Tensor, num_graphs: int) -> Tensor:
         return self.head(torch.tanh(global_mean_pool(self.mlp(x), batch, num_graphs)))
+
+
+class OneLayer(nn.Module):
+    """``conv(dropout(x), edge_index)``: the one-layer baselines of the synthetic task."""
+
+    def __init__(self, conv: nn.Module, dropout: float):
+        super().__init__()
+        self.conv1, self.dropout = conv, dropout
+
+    def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:
+        return self.conv1(F.dropout(x, self.dropout, self.training), edge_index)

@@ -24,13 +24,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 from torch_geometric.nn import GATConv, GCNConv
 
 from tenfold.data.graphs import node_classification_graph
 from tenfold.errors import ConfigError
 from tenfold.graph.baselines import GAT, GCN
+from tenfold.graph.layerwise import OneLayer
 from tenfold.graph.paths import PathSet, ShortestPathSampler
 from tenfold.graph.spagan import SPAGAN
 from tenfold.graph.spagan_train import SPAGANTrainer, WarmupTrainer, gat_paths
@@ -91,17 +91,6 @@ class SPAGANConfig:
         if self.num_layers:
             return self.num_layers
         return 1 if self.dataset.startswith("synthetic") else 2
-
-
-class OneLayer(nn.Module):
-    """``conv(dropout(x), edge_index)``: the one-layer baselines of the synthetic task."""
-
-    def __init__(self, conv: nn.Module, dropout: float):
-        super().__init__()
-        self.conv1, self.dropout = conv, dropout
-
-    def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:
-        return self.conv1(F.dropout(x, self.dropout, self.training), edge_index)
 
 
 def build_gat(config: SPAGANConfig, in_ch: int, out_ch: int) -> nn.Module:
