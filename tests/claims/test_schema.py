@@ -124,6 +124,16 @@ def test_values_shape_one_section_per_key_and_sub():
                             1: {"counting": {"mota": 0.6}, "peaks": {"mota": 0.5}}}
 
 
+def test_nested_shape_one_section_per_inner_name():
+    data = {**HEADER, "layouts": {"fixed": {"settings": {"a": 1}, "seeds": [0],
+                                            "per_seed": {"0": {"m": {"f1": 0.8, "x": "y"}}}},
+                                  "note": "text"}}
+    recs = adapt(data, "u.json")
+    assert list(recs) == ["fixed"]
+    assert recs["fixed"].per_seed == {0: {"m": {"f1": 0.8}}}
+    assert recs["fixed"].settings == {"a": 1} and recs["fixed"].command == "python b.py"
+
+
 def test_pending_claims_resolve_once_their_file_exists(tmp_path):
     from tenfold.claims.ledger import build_ledger
     from tenfold.claims.papers import PENDING, claims_of

@@ -22,6 +22,8 @@ Shapes (tried in this order):
               factorgcn): each list holds the invocations of one section, merged by seed.
 ``values``    ``{"seeds": [...], key: {sub: {method: {metric: {"values": [x per seed]}}}}}``
               (tracking); section ``<key>-<sub>``.
+``nested``    ``{key: {name: {"per_seed": {...}, "settings", ...}}}`` (udor's layouts); section
+              ``<name>``.
 """
 
 from __future__ import annotations
@@ -213,7 +215,26 @@ def _shape(data: Any) -> str | None:
         return "sections"
     if isinstance(data.get("seeds"), list) and _value_sections(data):
         return "values"
+    if _nested_sections(data):
+        return "nested"
     return None
+
+
+def _nested_sections(data: dict) -> dict[str, dict]:
+    """``{name: entry}`` for every ``key: {name: {"per_seed": {...}, ...}}`` of ``data``."""
+    return {name: entry for value in data.values() if isinstance(value, dict)
+            for name, entry in value.items()
+            if isinstance(entry, dict) and isinstance(entry.get("per_seed"), dict)}
+
+
+def _from_nested(data: dict, name: str) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for section, entry in _nested_sections(data).items():
+        per_seed = {str(s): {m: _numeric(v) for m, v in arms.items() if isinstance(v, dict)}
+                    for s, arms in entry["per_seed"].items()}
+        out[section] = {**_header(entry, data, name), "seeds": _seeds_of(per_seed),
+                        "per_seed": per_seed}
+    return out
 
 
 def _value_sections(data: dict) -> dict[str, dict]:
@@ -252,7 +273,7 @@ def _from_values(data: dict, name: str) -> dict[str, dict]:
 _ADAPTERS = {"per_seed": _from_per_seed, "table": _from_table, "runs": _from_runs,
              "run": lambda data, name: _from_runs({**data, "runs": [data]}, name),
              "rows": _from_rows, "timings": _from_timings, "sections": _from_sections,
-             "values": _from_values}
+             "values": _from_values, "nested": _from_nested}
 
 
 def adapt(data: Any, name: str) -> dict[str, Record]:
