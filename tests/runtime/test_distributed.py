@@ -86,6 +86,36 @@ def test_two_nodes_equal_one_node_with_two_processes(two_processes, tmp_path):
     assert _per_seed(tmp_path / "node0") == _per_seed(two_processes[0])
 
 
+DFAD = ["dfad", "--preset", "smoke", "--set", "iters=6", "--set", "eval_every=3",
+        "--device", "cpu"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="torchrun with gloo")
+def test_dfad_two_processes_match_one_process_with_twice_the_batch(tmp_path):
+    """The noise-floor student has no BatchNorm anywhere: 2 × 8 equals 1 × 16 up to the order
+    of float sums. The DFAD arms' generators normalise each rank's slice of 8 on its own (one
+    process: the 16 together), so they only stay close."""
+    two = _torchrun([*DFAD, "--set", "batch_size=8"], tmp_path / "two", 29521)
+    assert two.returncode == 0, two.stderr[-3000:]
+    one = _tenfold([*DFAD, "--set", "batch_size=16"], tmp_path / "one")
+    assert one.returncode == 0, one.stderr[-3000:]
+    runs = list((tmp_path / "two" / "dfad").iterdir())
+    assert len(runs) == 1 and len(list(runs[0].glob("seeds/*.json"))) == 1
+
+    def per_seed(out):
+        (run,) = list((out / "dfad").iterdir())
+        return json.loads((run / "summary.json").read_text())["per_seed"]["0"]
+
+    got, want = per_seed(tmp_path / "two"), per_seed(tmp_path / "one")
+    assert got["teacher"] == want["teacher"]
+    assert abs(got["random-noise-k5"]["test_acc"] - want["random-noise-k5"]["test_acc"]) <= 0.01
+    for arm in ("two-stage-k5", "one-stage-k5"):
+        assert abs(got[arm]["test_acc"] - want[arm]["test_acc"]) <= DFAD_TOL, (arm, got, want)
+
+
+DFAD_TOL = 0.15   # generator BatchNorm per rank; students near the start of training
+
+
 def test_full_batch_recipe_refused_under_two_processes(tmp_path):
     proc = _torchrun(["gnn-baselines", "--preset", "smoke", "--device", "cpu"], tmp_path, 29518)
     assert proc.returncode != 0
@@ -97,7 +127,7 @@ def test_full_batch_recipe_refused_under_two_processes(tmp_path):
 
 def test_every_recipe_declares_whether_it_is_distributed():
     index = recipe_index()
-    assert index["snapmix"].distributed
+    assert index["snapmix"].distributed and index["dfad"].distributed
     for name in ("gnn-baselines", "spagan", "twp", "factorgcn"):
         assert not index[name].distributed
         with pytest.raises(Exception, match="cannot use 4 processes"):

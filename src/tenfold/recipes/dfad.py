@@ -95,10 +95,14 @@ class _NoiseArm:
         return {"loss_s": loss.detach()}
 
 
-def _sampler(shape: tuple[int, ...], gen: torch.Generator, device: torch.device):
-    """Fresh standard-normal noise of ``shape`` on every call, from ``gen``."""
+def _sampler(shape: tuple[int, ...], gen: torch.Generator, device: torch.device,
+             rank: int = 0, world: int = 1):
+    """Fresh standard-normal noise of ``shape`` (the per-process batch first) on every call, from
+    ``gen``: every rank draws the global batch of ``world`` such batches and keeps its slice, so
+    N processes see the noise one process with an N times larger batch sees."""
     def sample() -> torch.Tensor:
-        return torch.randn(shape, generator=gen).to(device)
+        z = torch.randn((shape[0] * world, *shape[1:]), generator=gen)
+        return z[rank * shape[0]:(rank + 1) * shape[0]].to(device)
     return sample
 
 
@@ -156,6 +160,7 @@ def run(config: DFADConfig, ctx) -> dict[str, dict[str, float]]:
     ctx.log("teacher", 0, test_acc=results["teacher"]["test_acc"])
 
     arms, stateful = {}, {}
+    rank_world = (ctx.fabric.global_rank, ctx.fabric.world_size)
     for k in config.student_steps:
         for mode in config.modes:
             seed_everything(ctx.seed + 1)               # every student starts from the same weights
@@ -164,10 +169,12 @@ def run(config: DFADConfig, ctx) -> dict[str, dict[str, float]]:
             opt_s = torch.optim.SGD(student.parameters(), lr=config.lr_s,
                                     momentum=config.momentum, weight_decay=config.weight_decay)
             opt_g = torch.optim.Adam(gen.parameters(), lr=config.lr_g)
-            step = DataFreeDistillation(teacher, student, gen, opt_s, opt_g, mode=mode,
+            ddp_s, opt_s = ctx.fabric.setup(student, opt_s)       # DDP under torchrun
+            ddp_g, opt_g = ctx.fabric.setup(gen, opt_g)
+            step = DataFreeDistillation(teacher, ddp_s, ddp_g, opt_s, opt_g, mode=mode,
                                         student_steps=k)
             noise = ctx.generator(10 + k)
-            sample = _sampler((config.batch_size, config.zdim), noise, device)
+            sample = _sampler((config.batch_size, config.zdim), noise, device, *rank_world)
             arms[f"{mode}-k{k}"] = {"student": student, "step": step, "sample": sample}
             stateful.update({f"{mode}-k{k}/{name}": obj for name, obj in (
                 ("student", student), ("generator", gen), ("opt_s", opt_s), ("opt_g", opt_g),
@@ -177,10 +184,11 @@ def run(config: DFADConfig, ctx) -> dict[str, dict[str, float]]:
             student = LeNet5(num_classes, width=0.5).to(device)
             opt_s = torch.optim.SGD(student.parameters(), lr=config.lr_s,
                                     momentum=config.momentum, weight_decay=config.weight_decay)
+            ddp_s, opt_s = ctx.fabric.setup(student, opt_s)
             noise = ctx.generator(10 + k)
-            sample = _sampler((config.batch_size, 1, 32, 32), noise, device)
+            sample = _sampler((config.batch_size, 1, 32, 32), noise, device, *rank_world)
             arms[f"random-noise-k{k}"] = {"student": student, "sample": sample,
-                                          "step": _NoiseArm(teacher, student, opt_s, k)}
+                                          "step": _NoiseArm(teacher, ddp_s, opt_s, k)}
             stateful.update({f"random-noise-k{k}/student": student,
                              f"random-noise-k{k}/opt_s": opt_s, f"random-noise-k{k}/noise": noise})
     memory = {name: {"times": [], "curve": []} for name in arms}
@@ -253,6 +261,6 @@ register_recipe(Recipe(
                   "teacher_epochs": 5, "eval_every": 100, "seeds": [0, 1, 2]},
     },
     datasets=("digits", "mnist"),
-    baseline="two-stage-k5", primary_metric="test_acc",
+    baseline="two-stage-k5", primary_metric="test_acc", distributed=True,
     summary="one-stage vs two-stage data-free adversarial distillation (LeNet-5 → LeNet-5-half)",
 ))
