@@ -137,7 +137,9 @@ def start_run(recipe_name: str, preset: str = "quick", dataset: str | None = Non
     path = fabric.broadcast(path, src=0)
     run_dir = RunDir(path)
     try:
-        return _execute(recipe, config, seed_list, run_dir, fabric, keep_checkpoints, on_seed)
+        with run_dir.lock() if fabric.global_rank == 0 else contextlib.nullcontext():
+            return _execute(recipe, config, seed_list, run_dir, fabric, keep_checkpoints,
+                            on_seed)
     except TenfoldError:
         # e.g. corrupt or missing data: a run that finished no seed leaves nothing behind
         if fabric.global_rank == 0 and not any(run_dir.seed_path(s).exists() for s in seed_list):
@@ -192,18 +194,19 @@ def resume_run(path: str | Path, device: str = "auto",
     Damaged files are recomputed where they can be: an unreadable seed result or checkpoint is
     dropped (that seed or method runs again), an unreadable ``summary.json`` is rebuilt."""
     run_dir, stored, recipe, config = open_run(path)
-    if announce is not None:
-        announce(run_dir.path)
-    if run_dir.finished:
-        try:
-            run_dir.read_summary()
-            log.info("%s is already finished; nothing to do", run_dir.path)
-            return run_dir.path
-        except DamagedFileError as exc:
-            log.warning("%s; rebuilding it", exc)
     fabric = make_fabric(resolve_device(device))
-    return _execute(recipe, config, list(stored["seeds"]), run_dir, fabric,
-                    bool(stored.get("keep_checkpoints", True)), on_seed)
+    with run_dir.lock() if fabric.global_rank == 0 else contextlib.nullcontext():
+        if announce is not None:
+            announce(run_dir.path)
+        if run_dir.finished:
+            try:
+                run_dir.read_summary()
+                log.info("%s is already finished; nothing to do", run_dir.path)
+                return run_dir.path
+            except DamagedFileError as exc:
+                log.warning("%s; rebuilding it", exc)
+        return _execute(recipe, config, list(stored["seeds"]), run_dir, fabric,
+                        bool(stored.get("keep_checkpoints", True)), on_seed)
 
 
 class _Context(RunContext):
@@ -261,42 +264,42 @@ def _execute(recipe: Recipe, config: Any, seeds: list[int], run_dir: RunDir, fab
              keep_checkpoints: bool = True,
              on_seed: Callable[[int, int], None] | None = None) -> Path:
     rank_zero = fabric.global_rank == 0
-    with run_dir.lock() if rank_zero else contextlib.nullcontext():
-        per_seed: dict[int, dict[str, Any]] = {}
-        for index, seed in enumerate(seeds):
-            if rank_zero:
-                _drop_damaged(run_dir, seed)
-            fabric.barrier()
-            done = run_dir.seed_result(seed)
-            if done is not None:
-                per_seed[seed] = done
-                continue
-            if rank_zero:
-                _check_checkpoints(run_dir, seed)
-            fabric.barrier()
-            log.info("%s on %s, seed %d", recipe.name, config.dataset, seed)
-            if on_seed is not None and rank_zero:
-                on_seed(index, len(seeds))
-            ctx = _Context(run_dir, seed, fabric)
-            seed_everything(seed)
-            metrics = recipe.run(dataclasses.replace(config), ctx)
-            _check_result(recipe, metrics)
-            # exactly what the file holds (JSON round trip, method order kept), so that a run
-            # resumed from the files summarises byte for byte like an uninterrupted one
-            result = json.loads(json.dumps({"metrics": metrics, "methods": list(metrics),
-                                            "timings": ctx.timings}))
-            if rank_zero:
-                run_dir.write_seed_result(seed, result)
-            per_seed[seed] = result
+    # the caller holds the run's lock (rank 0)
+    per_seed: dict[int, dict[str, Any]] = {}
+    for index, seed in enumerate(seeds):
         if rank_zero:
-            summary = summarize(recipe, config, per_seed)
-            timings = {str(s): r["timings"] for s, r in per_seed.items()}
-            write_json(run_dir.timings_path, timings)
-            write_run_figures(run_dir, summary)
-            write_json(run_dir.summary_path, summary)
-            if not keep_checkpoints:
-                shutil.rmtree(run_dir.path / "checkpoints", ignore_errors=True)
-            log.info("finished %s", run_dir.path)
+            _drop_damaged(run_dir, seed)
+        fabric.barrier()
+        done = run_dir.seed_result(seed)
+        if done is not None:
+            per_seed[seed] = done
+            continue
+        if rank_zero:
+            _check_checkpoints(run_dir, seed)
+        fabric.barrier()
+        log.info("%s on %s, seed %d", recipe.name, config.dataset, seed)
+        if on_seed is not None and rank_zero:
+            on_seed(index, len(seeds))
+        ctx = _Context(run_dir, seed, fabric)
+        seed_everything(seed)
+        metrics = recipe.run(dataclasses.replace(config), ctx)
+        _check_result(recipe, metrics)
+        # exactly what the file holds (JSON round trip, method order kept), so that a run
+        # resumed from the files summarises byte for byte like an uninterrupted one
+        result = json.loads(json.dumps({"metrics": metrics, "methods": list(metrics),
+                                        "timings": ctx.timings}))
+        if rank_zero:
+            run_dir.write_seed_result(seed, result)
+        per_seed[seed] = result
+    if rank_zero:
+        summary = summarize(recipe, config, per_seed)
+        timings = {str(s): r["timings"] for s, r in per_seed.items()}
+        write_json(run_dir.timings_path, timings)
+        write_run_figures(run_dir, summary)
+        write_json(run_dir.summary_path, summary)
+        if not keep_checkpoints:
+            shutil.rmtree(run_dir.path / "checkpoints", ignore_errors=True)
+        log.info("finished %s", run_dir.path)
     fabric.barrier()
     return run_dir.path
 
