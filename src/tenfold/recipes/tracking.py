@@ -55,7 +55,8 @@ class TrackingConfig:
     """Settings of the ``tracking`` recipe (defaults = ``quick``)."""
 
     dataset: Literal["synthetic-crowd", "pets09-s2l1", "tud-stadtmitte"] = "synthetic-crowd"
-    methods: Annotated[tuple[str, ...], Rule(nonempty=True, unique=True)] = METHODS
+    methods: Annotated[tuple[str, ...], Rule(
+        nonempty=True, unique=True, meaning="counting, peaks_hungarian, peaks_flow")] = METHODS
     densities: Annotated[tuple[int, ...], Rule(
         low=1, nonempty=True, unique=True, meaning="targets per synthetic video")] = (10, 20, 40)
     size: Annotated[int, Rule(low=8, meaning="synthetic grid side (cells)")] = 32
@@ -87,7 +88,7 @@ class TrackingConfig:
     max_age: Annotated[int, Rule(low=1, meaning="frames a lost track survives")] = 2
     # PETS09-S2L1
     cell: Annotated[int, Rule(low=4, meaning="PETS cell size (pixels)")] = 16
-    det_conf: float = 0.0
+    det_conf: Annotated[float, Rule(meaning="PETS detections kept if confidence >= this")] = 0.0
     video_frames: Annotated[int, Rule(low=2, special=((0, "all"),),
                                       meaning="PETS / TUD frames used")] = 0
     density_net_epochs: Annotated[int, Rule(low=0, meaning="0: no density network")] = 0
