@@ -54,6 +54,7 @@ from tenfold.runtime.seeding import seed_everything
 log = logging.getLogger(__name__)
 
 DATASETS = ("digits", "cifar10")
+EXPERIMENTS = ("retrieval", "synthesis", "reconstruction", "translation")
 
 
 @dataclass
@@ -61,6 +62,7 @@ class ImpressionConfig:
     """Settings of the ``impression`` recipe (defaults = ``quick``)."""
 
     dataset: str = "digits"
+    experiments: tuple[str, ...] = EXPERIMENTS
     image_size: int = 16
     train_subset: int = 0
     template_widths: tuple[int, ...] = (16, 32, 64)
@@ -92,6 +94,10 @@ class ImpressionConfig:
     figure_images: int = 8
 
     def validate(self) -> None:
+        unknown = set(self.experiments) - set(EXPERIMENTS)
+        if unknown or not self.experiments:
+            raise ConfigError(f"experiments: expected a subset of {', '.join(EXPERIMENTS)}, got "
+                              f"{', '.join(self.experiments) or 'nothing'}")
         if self.dataset not in DATASETS:
             raise ConfigError(f"dataset: expected one of {', '.join(DATASETS)}, got "
                               f"{self.dataset!r}")
@@ -417,9 +423,11 @@ def run(config: ImpressionConfig, ctx) -> dict[str, dict[str, float]]:
     data = load_images(config)
     net, template_acc = train_classifier("template", config.template_widths,
                                          config.template_epochs, ctx.seed, data, config, ctx)
-    verifier, verifier_acc = train_classifier("verifier", config.verifier_widths,
-                                              config.verifier_epochs, 1000 + ctx.seed, data,
-                                              config, ctx)
+    accs = {"template_acc": template_acc}
+    if "translation" in config.experiments:
+        verifier, accs["verifier_acc"] = train_classifier(
+            "verifier", config.verifier_widths, config.verifier_epochs, 1000 + ctx.seed, data,
+            config, ctx)
     template = TemplateNetwork(net, pixel_range=(0.0, 1.0))
     results: dict[str, dict[str, float]] = {}
 
@@ -433,14 +441,17 @@ def run(config: ImpressionConfig, ctx) -> dict[str, dict[str, float]]:
                 return fn()
         return ctx.cached(name, compute)
 
-    ret = timed("retrieval", lambda: retrieval(template, net, data, config))
-    add({m: {"retrieval_1nn": v} for m, v in ret.items()})
-    add(timed("synthesis", lambda: synthesis(template, data, config, ctx)))
-    add(timed("reconstruction", lambda: reconstruction(template, data, config, ctx)))
-    add(timed("translation", lambda: translation(template, verifier, data, config, ctx)))
-    results["impression"]["template_acc"] = template_acc
-    results["impression"]["verifier_acc"] = verifier_acc
-    _student_bars(results, ctx)
+    if "retrieval" in config.experiments:
+        ret = timed("retrieval", lambda: retrieval(template, net, data, config))
+        add({m: {"retrieval_1nn": v} for m, v in ret.items()})
+    if "synthesis" in config.experiments:
+        add(timed("synthesis", lambda: synthesis(template, data, config, ctx)))
+        _student_bars(results, ctx)
+    if "reconstruction" in config.experiments:
+        add(timed("reconstruction", lambda: reconstruction(template, data, config, ctx)))
+    if "translation" in config.experiments:
+        add(timed("translation", lambda: translation(template, verifier, data, config, ctx)))
+    results.setdefault("impression", {}).update(accs)
     order = ["impression", "deepinversion", "noise", "real", "penultimate", "pixels",
              "ce-only", "mean-image", "same-class"]
     order += [m for m in results if m not in order]
