@@ -476,6 +476,6 @@ register_recipe(Recipe(
     },
     datasets=DATASETS,
     baseline="deepinversion", primary_metric="student_acc",
-    quick_minutes=2.5,
+    quick_minutes=3.6,
     summary="impression space: retrieval, reconstruction, translation, synthesis vs DeepInversion",
 ))
