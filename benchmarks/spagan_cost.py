@@ -146,6 +146,8 @@ def main(argv: list[str] | None = None) -> dict:
         "machine": machine_info(), "threads": 1, "load_average_start": list(os.getloadavg()),
         "datasets": {},
     }
+    results = read_json(args.out) if args.out.exists() else {"runs": []}
+    results["runs"].append(entry)
     for name in args.datasets:
         runs = {seed: measure(name, seed, args) for seed in args.seeds}
         summary = {
@@ -165,10 +167,8 @@ def main(argv: list[str] | None = None) -> dict:
               f"{summary['memory_ratio_spagan']['mean']:.2f}; 1-hop SPAConv/GAT step "
               f"{summary['time_ratio_spaconv_1hop']['mean']:.2f}; paths "
               f"{summary['paths_s']['mean']:.1f} s", flush=True)
-    entry["load_average_end"] = list(os.getloadavg())
-    results = read_json(args.out) if args.out.exists() else {"runs": []}
-    results["runs"].append(entry)
-    write_json(args.out, results)
+        entry["load_average_end"] = list(os.getloadavg())
+        write_json(args.out, results)          # after every dataset: a killed run keeps them
     return entry
 
 
