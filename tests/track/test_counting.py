@@ -143,3 +143,28 @@ def test_milp_objective_bounds_and_settings():
         CountingTracker().track(torch.zeros(4, 4))
     with pytest.raises(ValueError, match="NaN"):
         CountingTracker().track(torch.full((2, 4, 4), float("nan")))
+
+
+def test_entry_at_border_starts_a_new_track_in_its_frame():
+    frames = 12
+    stay = [(12.0, 12.0 + 0.3 * t) for t in range(frames)]
+    enter = [(5.0, -5.0 + 0.8 * t) for t in range(frames)]    # inside from x >= -0.5: t >= 6
+    maps = [render_points(torch.tensor([stay[t], enter[t]]), (20, 24), 1.0)
+            for t in range(frames)]
+    res = CountingTracker(chunk_length=0).track(torch.stack(maps))
+    starts = {int(i): int(res.tracks[res.tracks[:, 1] == i, 0].min())
+              for i in res.tracks[:, 1].unique()}
+    assert sorted(starts.values()) == [0, 6]
+    # the late track starts at the left border
+    late = [i for i, s in starts.items() if s == 6][0]
+    first = res.tracks[(res.tracks[:, 1] == late) & (res.tracks[:, 0] == 6)][0]
+    assert first[3] < 1.0
+
+
+def test_support_restriction_never_beats_the_full_milp():
+    crowd = synthetic_crowd(8, size=16, frames=6, seed=4)
+    support = CountingTracker(chunk_length=0, mip_gap=0.0).track(crowd.density)
+    full = CountingTracker(chunk_length=0, mip_gap=0.0, lp_support=False).track(crowd.density)
+    s, f = support.solutions[0].stats, full.solutions[0].stats
+    assert f["objective"] <= s["objective"] + 1e-6
+    assert f["objective"] >= f["lp_objective"] - 1e-6
