@@ -48,7 +48,9 @@ def list_cmd() -> None:
     typer.echo("Recipes (tenfold run NAME --preset P --dataset D):")
     for name, recipe in recipe_index().items():
         typer.echo(f"  {name:16s} {recipe.summary}")
-        typer.echo(f"  {'':16s} presets: {', '.join(recipe.presets)}; "
+        presets = [f"{p} (about {recipe.quick_minutes:g} min)"
+                   if p == "quick" and recipe.quick_minutes else p for p in recipe.presets]
+        typer.echo(f"  {'':16s} presets: {', '.join(presets)}; "
                    f"datasets: {', '.join(recipe.datasets)} (default {recipe.datasets[0]}); "
                    + ("data-parallel under torchrun" if recipe.distributed else "one process"))
     typer.echo("\nDatasets (found in: embedded, root, mirror = $TENFOLD_DATA, cache, "
@@ -105,7 +107,7 @@ def _show(value) -> str:
 
 
 def _quick_minutes(recipe) -> float | None:
-    return getattr(recipe, "quick_minutes", None) or recipe.extra.get("quick_minutes")
+    return getattr(recipe, "quick_minutes", None)
 
 
 @contextlib.contextmanager

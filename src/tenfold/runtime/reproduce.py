@@ -116,8 +116,7 @@ class Reproduction:
 
         if self.preset != "quick":
             return None
-        recipe = get_recipe(name)
-        return getattr(recipe, "quick_minutes", None) or recipe.extra.get("quick_minutes")
+        return getattr(get_recipe(name), "quick_minutes", None)
 
     def run(self, device: str = "auto", keep_checkpoints: bool = False,
             echo: Callable[[str], Any] = print) -> Path:
