@@ -336,7 +336,7 @@ register_recipe(Recipe(
         "paper": {"eval_size": 500, "epochs": 20, "rule_steps": 300, "rule_batch_size": 32,
                   "seeds": [0, 1, 2, 3, 4]},
     },
-    datasets=DATASETS, baseline="gradient", primary_metric="energy",
+    datasets=DATASETS, baseline="gradient", primary_metric="energy", quick_minutes=3.5,
     summary="learned ReLU backward rules vs gradient / guided / deconvnet / Grad-CAM / IG: "
             "localisation on digits with known boxes",
 ))
