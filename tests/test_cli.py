@@ -24,7 +24,7 @@ def invoke(monkeypatch, capsys, *args):
     (["run", "gnn-baselines", "--set", "lr=abc"], "expected a value of type float"),
     (["run", "gnn-baselines", "--set", "nosuchkey=1"], "unknown setting"),
     (["run", "gnn-baselines", "--preset", "huge"], "has no preset 'huge'"),
-    (["run", "gnn-baselines", "--set", "methods=mlp,transformer"], "methods: expected"),
+    (["run", "gnn-baselines", "--set", "methods=mlp,transformer"], "expected one of mlp, gcn, gat"),
     (["run", "gnn-baselines", "--threads", "0"], "--threads must be a positive integer"),
 ])
 def test_bad_input_is_refused_before_writing(monkeypatch, capsys, tmp_path, args, message):

@@ -10,6 +10,7 @@ stopping, and reports the test accuracy of the selected epoch.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import torch
 from torch import nn
@@ -29,7 +30,7 @@ class GNNBaselinesConfig:
     """Settings of the ``gnn-baselines`` recipe (defaults = ``quick``)."""
 
     dataset: str = "synthetic-sbm"
-    methods: tuple[str, ...] = METHODS
+    methods: tuple[Literal[METHODS], ...] = METHODS  # methods to compare
     epochs: int = 500
     patience: int = 100
     hidden: int = 64
@@ -41,16 +42,7 @@ class GNNBaselinesConfig:
     gat_lr: float = 0.005
     weight_decay: float = 5e-4
     checkpoint_every: int = 25
-
-    def validate(self) -> None:
-        unknown = set(self.methods) - set(METHODS)
-        if unknown or not self.methods:
-            raise ConfigError(f"methods: expected a subset of {', '.join(METHODS)}, "
-                              f"got {', '.join(self.methods) or 'nothing'}")
-        if self.epochs < 1 or self.patience < 0 or self.checkpoint_every < 0:
-            raise ConfigError("epochs must be ≥ 1, patience and checkpoint_every ≥ 0")
-        if not (0 <= self.dropout < 1 and 0 <= self.gat_dropout < 1):
-            raise ConfigError("dropout rates must lie in [0, 1)")
+    # ranges: tenfold.runtime.rules (lr > 0, dropout in [0, 1), epochs ≥ 1, ...)
 
 
 def build_model(method: str, in_channels: int, out_channels: int,

@@ -483,7 +483,8 @@ register_recipe(Recipe(
     presets={
         "smoke": {"epochs": 2, "train_size": 96, "test_size": 96, "widths": (4, 8),
                   "batch_size": 32, "fidelity_mixes": 96, "seeds": [0]},
-        "quick": {"methods": ("none", "mixup", "cutmix", "snapmix"), "seeds": [0, 1, 2]},
+        "quick": {"methods": ("none", "mixup", "cutmix", "snapmix"), "epochs": 6,
+                  "seeds": [0, 1, 2]},  # ≲ 2 min on 2 cores
         "paper": {"dataset": "flowers12", "image_size": 224, "epochs": 300, "batch_size": 16,
                   "lr": 0.01, "weight_decay": 1e-4, "schedule": "step", "mix_prob": 0.5,
                   "snapmix_beta": 1.0, "train_size": 0, "test_size": 0,
