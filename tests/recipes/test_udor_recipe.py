@@ -57,3 +57,13 @@ def test_mnist_pools_from_the_mirror(mirror, monkeypatch):
     assert [len(p) for p in pools["test"]] == [980, 1135, 1032]
     assert pools["test"][1].shape[1:] == (14, 14)
     assert 0 <= float(pools["test"][0].min()) and float(pools["test"][0].max()) <= 1
+
+
+def test_smoke_on_multi_mnist_offset(mirror, monkeypatch, tmp_path):
+    monkeypatch.setenv("TENFOLD_DATA", str(mirror))
+    path = start_run("udor", preset="smoke", dataset="mnist", out=tmp_path, device="cpu",
+                     overrides=["slots=offset", "methods=udor,s-ae"])
+    summary = json.loads((path / "summary.json").read_text())
+    assert summary["dataset"] == "mnist" and summary["settings"]["slots"] == "offset"
+    assert set(summary["aggregate"]) == {"udor", "s-ae"}
+    assert summary["aggregate"]["udor"]["do_nothing_error"]["mean"] > 0
