@@ -6,6 +6,9 @@ accuracy of 360 test digits in each space (mean ± std over seeds), per-seed val
 difference impression − penultimate. Rewritten after every template.
 
     python benchmarks/impression_retrieval.py --seeds 0 1 2
+    python benchmarks/impression_retrieval.py --dataset cifar10 --templates depth3 \
+        --set train_subset=5000 template_epochs=4 \
+        --out benchmarks/results/impression_retrieval_cifar10.json
 """
 
 from __future__ import annotations
@@ -30,18 +33,24 @@ TEMPLATES = {"depth2": "16,32", "depth3": "16,32,64", "depth4": "16,32,64,128"}
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--dataset", default="digits")
+    parser.add_argument("--templates", nargs="+", default=list(TEMPLATES))
+    parser.add_argument("--set", nargs="*", default=[], help="more recipe overrides key=value")
     parser.add_argument("--out", type=Path, default=RESULTS / "impression_retrieval.json")
     args = parser.parse_args()
     torch.set_num_threads(1)
     result: dict = {"command": "python " + shlex.join(sys.argv), "preset": "quick",
+                    "dataset": args.dataset, "overrides": args.set,
                     "seeds": args.seeds, "machine": machine_info(),
                     "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                     "templates": {}}
-    for name, widths in TEMPLATES.items():
+    for name in args.templates:
+        widths = TEMPLATES[name]
         with tempfile.TemporaryDirectory() as runs:
             path = start_run("impression", preset="quick", seeds=args.seeds, out=runs,
-                             overrides=["experiments=retrieval", f"template_widths={widths}"],
-                             device="cpu")
+                             dataset=args.dataset, device="cpu",
+                             overrides=["experiments=retrieval", f"template_widths={widths}",
+                                        *args.set])
             per_seed = json.loads((path / "summary.json").read_text())["per_seed"]
         seeds = sorted(per_seed)
 
