@@ -169,6 +169,10 @@ def load_images(config: ImpressionConfig) -> dict[str, tuple[Tensor, Tensor]]:
             x = F.interpolate(x, size=(config.image_size,) * 2, mode="bilinear",
                               align_corners=False).clamp(0, 1)
         out[split] = (x, y.long())
+    if config.dataset == "cifar10":      # ImageFolder order is class-sorted: mix it, fixed
+        xte, yte = out["test"]
+        order = torch.randperm(len(yte), generator=torch.Generator().manual_seed(2007_05441))
+        out["test"] = (xte[order], yte[order])
     if config.train_subset:
         gen = torch.Generator().manual_seed(2007_05441)
         idx = torch.randperm(len(out["train"][1]), generator=gen)[:config.train_subset]
