@@ -307,7 +307,8 @@ def reproduce(
     else:
         job = Reproduction.plan(out, preset or "quick", only)
     if not logging.getLogger().isEnabledFor(logging.DEBUG):
-        logging.getLogger("tenfold.recipes").setLevel(logging.WARNING)  # per-task lines: -v
+        # the progress lines below say where it is; per-seed and per-task log lines need -v
+        logging.getLogger("tenfold").setLevel(logging.WARNING)
     try:
         report = job.run(device=device, keep_checkpoints=keep_checkpoints, echo=typer.echo)
     except KeyboardInterrupt:

@@ -264,4 +264,5 @@ register_recipe(Recipe(
     datasets=("digits", "mnist"),
     baseline="two-stage-k5", primary_metric="test_acc", distributed=True,
     summary="one-stage vs two-stage data-free adversarial distillation (LeNet-5 → LeNet-5-half)",
+    quick_minutes=0.9,  # 3 x one quick seed, CPU seconds, 2-core box (issue 15)
 ))

@@ -470,4 +470,5 @@ register_recipe(Recipe(
     primary_metric="test_score",
     summary="FactorGCN (disentangled factor graphs) vs GCN/GAT/GIN/MLP: synthetic factor "
             "graphs (micro-F1, GED_E, C-score) and TU graph classification",
+    quick_minutes=1.7,  # 3 x one quick seed, CPU seconds, 2-core box (issue 15)
 ))

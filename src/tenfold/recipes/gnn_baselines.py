@@ -95,4 +95,5 @@ RECIPE = register_recipe(Recipe(
     baseline="mlp",
     primary_metric="test_acc",
     summary="MLP, GCN and GAT node classification (PyG layers); the graph baselines",
+    quick_minutes=0.7,  # 3 x one quick seed, CPU seconds, 2-core box (issue 15)
 ))

@@ -286,4 +286,5 @@ register_recipe(Recipe(
     datasets=("digits", "mnist"),
     baseline="two-stage-nonsaturating", primary_metric="fd_cls", higher_is_better=False,
     summary="one-stage vs two-stage GAN training (DCGAN-32, FD in classifier features)",
+    quick_minutes=1.3,  # 3 x one quick seed, CPU seconds, 2-core box (issue 15)
 ))

@@ -181,4 +181,5 @@ RECIPE = register_recipe(Recipe(
     baseline="gat",
     primary_metric="test_acc",
     summary="SPAGAN shortest-path attention vs GAT / GCN; official and iterative path schedules",
+    quick_minutes=1.7,  # 3 x one quick seed, CPU seconds, 2-core box (issue 15)
 ))

@@ -278,4 +278,5 @@ RECIPE = register_recipe(Recipe(
     baseline="finetune",
     primary_metric="ap",
     summary="TWP continual node classification vs fine-tune/EWC/MAS/LwF/joint (task-IL)",
+    quick_minutes=0.6,  # 3 x one quick seed, CPU seconds, 2-core box (issue 15)
 ))
