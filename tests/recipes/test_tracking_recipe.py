@@ -40,6 +40,7 @@ def test_smoke_pets(tmp_path, mirror):
     # 30 frames of PETS with public detections: every tracker finds most people
     for method in ("counting", "peaks_hungarian", "peaks_flow"):
         assert agg[method]["mota"]["mean"] > 0.5, method
+        assert 0 < agg[method]["hota"]["mean"] <= 1, method      # HOTA through TrackEval
     assert agg["counting_net"]["count_mae_test"]["mean"] >= 0
     records = [json.loads(line) for line in (path / "metrics.jsonl").read_text().splitlines()]
     assert any(r["method"] == "density-net" for r in records)

@@ -14,10 +14,7 @@ from tenfold.runtime.launch import resume_run, start_run
 from tenfold.runtime.registry import recipe_names
 
 # recipe -> reason, for recipes whose own code does not yet pass (kept visible, not hidden)
-XFAIL: dict[str, str] = {
-    "tracking": "its smoke preset trains no network (density_net_epochs=0), so no loop runs "
-                "through ctx.fit there; the density network's loop does when enabled",
-}
+XFAIL: dict[str, str] = {}
 
 
 def _fit_calls(monkeypatch) -> list[tuple[str, int]]:

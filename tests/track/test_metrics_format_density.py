@@ -9,7 +9,7 @@ import torch
 
 from tenfold.track.density import gaussian_peak, render_boxes, render_points
 from tenfold.track.density_net import DensityFCN, DensityTrainer
-from tenfold.track.metrics import mot_metrics
+from tenfold.track.metrics import hota, mot_metrics
 from tenfold.track.motformat import format_mot, parse_mot
 
 
@@ -32,6 +32,38 @@ def test_metrics_threshold_is_a_distance():
     gt = torch.tensor([[0, 1, 0.0, 0.0]])
     assert mot_metrics(gt, torch.tensor([[0, 1, 0.0, 1.9]]), threshold=2.0)["mota"] == 1.0
     assert mot_metrics(gt, torch.tensor([[0, 1, 0.0, 2.1]]), threshold=2.0)["mota"] == -1.0
+
+
+def test_hota_perfect_tracks_is_one():
+    gt = torch.tensor([(t, i, 3.0 * i, float(t)) for t in range(5) for i in (1, 2, 3)])
+    hyp = gt.clone()
+    hyp[:, 1] += 40                       # ids are labels only
+    assert hota(gt, hyp, threshold=1.0) == {"hota": 1.0, "deta": 1.0, "assa": 1.0}
+
+
+def test_hota_known_answer_fragment_and_false_positive():
+    # one gt track over 4 frames, covered exactly by two hypothesis ids (2 + 2 frames), plus a
+    # far false positive in frame 0. Every match has similarity 1, so every alpha agrees:
+    # TP = 4, FN = 0, FP = 1 -> DetA = 4/5; each TP has TPA = 2, FNA = 2, FPA = 0 -> AssA = 1/2
+    gt = torch.tensor([(t, 1, 0.0, 0.0) for t in range(4)])
+    hyp = torch.tensor([(0, 10, 0.0, 0.0), (1, 10, 0.0, 0.0), (2, 11, 0.0, 0.0),
+                        (3, 11, 0.0, 0.0), (0, 12, 50.0, 50.0)])
+    m = hota(gt, hyp, threshold=2.0)
+    assert m["deta"] == pytest.approx(4 / 5)
+    assert m["assa"] == pytest.approx(1 / 2)
+    assert m["hota"] == pytest.approx((4 / 5 * 1 / 2) ** 0.5)
+
+
+def test_hota_similarity_falls_with_distance():
+    # every hypothesis 0.48 tau away: S = 0.52 matches for alpha = 0.05 ... 0.50 (10 of 19
+    # thresholds, where HOTA_alpha = 1) and never above (HOTA_alpha = 0)
+    gt = torch.tensor([(t, 1, 0.0, 0.0) for t in range(3)])
+    hyp = torch.tensor([(t, 4, 0.0, 0.96) for t in range(3)])
+    m = hota(gt, hyp, threshold=2.0)
+    assert m["hota"] == pytest.approx(10 / 19)
+    assert m["deta"] == pytest.approx(10 / 19)
+    with pytest.raises(ValueError, match="threshold"):
+        hota(gt, hyp, threshold=0.0)
 
 
 def test_mot_text_round_trip_and_external_reader(tmp_path):

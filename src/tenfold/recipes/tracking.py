@@ -24,10 +24,12 @@ Datasets:
   video against the ground-truth dots and evaluated on the rest (methods ``*_net``; the
   detection methods then also report ``mota_test``/``idf1_test`` on those frames).
 
-Scoring: py-motmetrics on point distances, a match within ``match_threshold`` cells; every
+Scoring: py-motmetrics on point distances, a match within ``match_threshold`` cells, and HOTA
+(TrackEval) with similarity ``1 - distance / match_threshold``; every
 method's tracks are also written as MOTChallenge text under ``<run>/tracks/``. Each
 method's result is cached per seed, so a killed run resumes after the last finished method; the
-density network trains through ``ctx.fit``.
+density network trains, and the counting tracker solves its chunks (one program per step),
+through ``ctx.fit``, so a killed run also resumes inside a method.
 """
 
 from __future__ import annotations
@@ -99,7 +101,7 @@ class TrackingConfig:
     batch_size: Annotated[int, Rule(low=1)] = 8
     target_scale: Annotated[float, Rule(low=0, low_open=True,
                                         meaning="density scale for the MSE")] = 100.0
-    checkpoint_every: Annotated[int, Rule(low=1)] = 5
+    checkpoint_every: Annotated[int, Rule(low=1, meaning="network epochs or counting chunks")] = 5
     # TUD-Stadtmitte (ground truth rendered as density)
     tud_cell: Annotated[int, Rule(low=4, meaning="TUD cell size (pixels)")] = 20
 
@@ -142,9 +144,14 @@ def make_trackers(config: TrackingConfig) -> dict[str, Any]:
     return {m: trackers[m] for m in config.methods}
 
 
-def run_tracker(tracker, density: torch.Tensor) -> dict[str, Any]:
-    """Tracks (as lists) plus, for the counting tracker, solver statistics per chunk."""
-    out = tracker.track(density)
+def run_tracker(tracker, density: torch.Tensor, fit=None) -> dict[str, Any]:
+    """Tracks (as lists) plus, for the counting tracker, solver statistics per chunk. ``fit``
+    (e.g. ``lambda s: ctx.fit(key, s)``) drives the counting tracker's chunk-by-chunk
+    :class:`~tenfold.track.counting.ChunkSolver` (one program per step) instead of a plain loop."""
+    if fit is not None and hasattr(tracker, "solver"):
+        out = fit(tracker.solver(density)).result()
+    else:
+        out = tracker.track(density)
     if hasattr(out, "tracks"):
         starts = np.cumsum([0] + [s.graph.shape[0] for s in out.solutions])
         return {"tracks": out.tracks.tolist(),
@@ -157,8 +164,8 @@ def run_tracker(tracker, density: torch.Tensor) -> dict[str, Any]:
 
 def score(gt: torch.Tensor, tracks: list, config: TrackingConfig, num_frames: int,
           first: int = 0) -> dict[str, float]:
-    """MOT metrics over frames ``[first, num_frames)``."""
-    from tenfold.track import mot_metrics
+    """MOT metrics and HOTA over frames ``[first, num_frames)``."""
+    from tenfold.track import hota, mot_metrics
 
     hyp = torch.tensor(tracks, dtype=torch.float64).reshape(-1, 4)
     g = gt[gt[:, 0] >= first].clone()
@@ -166,7 +173,8 @@ def score(gt: torch.Tensor, tracks: list, config: TrackingConfig, num_frames: in
     g[:, 0] -= first
     h[:, 0] -= first
     m = mot_metrics(g, h, config.match_threshold, num_frames - first)
-    return {k: m[k] for k in ("mota", "idf1", "id_switches", "fp", "fn")}
+    out = {k: m[k] for k in ("mota", "idf1", "id_switches", "fp", "fn")}
+    return out | hota(g, h, config.match_threshold, num_frames - first)
 
 
 def _track_and_score(ctx, key: str, method: str, tracker, density, gt, config,
@@ -180,7 +188,8 @@ def _track_and_score(ctx, key: str, method: str, tracker, density, gt, config,
     def compute() -> dict[str, Any]:
         seed_everything(ctx.seed)
         with ctx.timed(method, f"{key}_s"):
-            out = run_tracker(tracker, density)
+            out = run_tracker(tracker, density, lambda solver: ctx.fit(
+                key, solver, config.checkpoint_every, log=False))
         out["metrics"] = score(gt, out["tracks"], config, density.shape[0], first)
         return out
     out = ctx.cached(key, compute)
@@ -321,7 +330,8 @@ def run_pets(config: TrackingConfig, ctx) -> tuple[dict, dict]:
         if net is not None:
             pred, split, extra = net
             test = score(gt, out["tracks"], config, T, split)
-            results[method].update(mota_test=test["mota"], idf1_test=test["idf1"])
+            results[method].update(mota_test=test["mota"], idf1_test=test["idf1"],
+                                   hota_test=test["hota"])
             out_net = _track_and_score(ctx, f"{method}-pets-net", method, tracker, pred, gt,
                                        config, first=split, cell=config.cell, box=PETS_BOX)
             results[f"{method}_net"] = {**{f"{k}_test": v for k, v in out_net["metrics"].items()},

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 import numpy as np
 import torch
@@ -150,51 +151,21 @@ class CountingTracker:
 
     def track(self, density: Tensor | np.ndarray) -> TrackResult:
         """Trajectories of ``density`` ``(T, H, W)`` (non-negative, finite)."""
+        solver = self.solver(density)
+        while not solver.stopped:
+            solver.step()
+        return solver.result()
+
+    def solver(self, density: Tensor | np.ndarray) -> ChunkSolver:
+        """The chunk-by-chunk solve of ``density`` as a resumable :class:`ChunkSolver` (one
+        program per ``step()``; for ``ctx.fit``)."""
         dens = torch.as_tensor(density).detach().to("cpu", torch.float64)
         if dens.ndim != 3 or min(dens.shape) < 1:
             raise ValueError(f"density must have shape (T, H, W) with T, H, W >= 1, got "
                              f"{tuple(dens.shape)}")
         if not bool(torch.isfinite(dens).all()):
             raise ValueError("density contains NaN or inf")
-        d = dens.clamp_min(0).numpy()
-        T = d.shape[0]
-        L = self.chunk_length if self.chunk_length else T
-        step = L - self.chunk_overlap if self.chunk_length else T
-        rows: list[tuple[int, int, int, int]] = []   # frame, id, cell y, cell x
-        solutions: list[Solution] = []
-        carry: dict[tuple[int, int], int] | None = None   # cell at chunk start -> id
-        next_id = 0
-        start = 0
-        while True:
-            stop = min(T, start + L)
-            keep_until = stop if stop == T else start + step
-            first = None
-            if carry is not None:
-                first = np.zeros(d.shape[1:], bool)
-                for cy, cx in carry:
-                    first[cy, cx] = True
-            sol = solve_program(d[start:stop], self.peak, self.settings, first)
-            solutions.append(sol)
-            g = sol.graph
-            new_carry: dict[tuple[int, int], int] = {}
-            for path in extract_paths(sol):
-                t0 = int(g.node_t[path[0]])
-                key = (int(g.node_y[path[0]]), int(g.node_x[path[0]]))
-                if t0 == 0 and carry is not None and key in carry:
-                    ident = carry[key]
-                else:
-                    ident, next_id = next_id, next_id + 1
-                for v in path:
-                    t = start + int(g.node_t[v])
-                    cell = (int(g.node_y[v]), int(g.node_x[v]))
-                    if t < keep_until:
-                        rows.append((t, ident, *cell))
-                    elif t == keep_until and stop < T:
-                        new_carry[cell] = ident
-            if stop == T:
-                break
-            carry, start = new_carry, keep_until
-        return self._result(d, rows, solutions)
+        return ChunkSolver(self, dens.clamp_min(0).numpy())
 
     def _result(self, d: np.ndarray, rows: list, solutions: list[Solution]) -> TrackResult:
         arr = np.asarray(rows, dtype=np.int64).reshape(-1, 4)
@@ -212,6 +183,89 @@ class CountingTracker:
         stats["objective"] = float(np.sum([s.stats["objective"] for s in solutions]))
         stats["lp_objective"] = float(np.sum([s.stats["lp_objective"] for s in solutions]))
         return TrackResult(tracks, torch.as_tensor(arr[:, 2:]), stats, solutions)
+
+
+class ChunkSolver:
+    """The temporal chunks of one video solved one program per :meth:`step` (a ``Stepper``:
+    ``epoch`` chunks done of ``max_epochs``), so that ``ctx.fit`` can checkpoint between
+    programs and a killed run resumes at the next chunk; :meth:`result` gives the
+    :class:`TrackResult` once ``stopped``. :meth:`CountingTracker.track` drives it to the end.
+
+    Chunk ``k`` covers frames ``[s_k, min(T, s_k + L))`` with ``s_k = k (L - O)`` (one chunk of
+    ``T`` frames when chunking is off); the last chunk is the first that reaches frame ``T``.
+    """
+
+    def __init__(self, tracker: CountingTracker, density: np.ndarray):
+        self.tracker, self.density = tracker, density
+        T = density.shape[0]
+        L = tracker.chunk_length
+        self.length = L if L else T
+        self.step_frames = L - tracker.chunk_overlap if L else T
+        self.max_epochs = 1 if self.length >= T else \
+            1 + math.ceil((T - self.length) / self.step_frames)
+        self.epoch = 0
+        self.start = 0
+        self.next_id = 0
+        self.rows: list[tuple[int, int, int, int]] = []     # frame, id, cell y, cell x
+        self.solutions: list[Solution] = []
+        self.carry: dict[tuple[int, int], int] | None = None   # cell at chunk start -> id
+
+    @property
+    def stopped(self) -> bool:
+        return self.epoch >= self.max_epochs
+
+    def step(self) -> dict[str, float]:
+        """Solve the next chunk; its program's size."""
+        if self.stopped:
+            raise RuntimeError("every chunk is solved already")
+        d, T, carry = self.density, self.density.shape[0], self.carry
+        start = self.start
+        stop = min(T, start + self.length)
+        keep_until = stop if stop == T else start + self.step_frames
+        first = None
+        if carry is not None:
+            first = np.zeros(d.shape[1:], bool)
+            for cy, cx in carry:
+                first[cy, cx] = True
+        sol = solve_program(d[start:stop], self.tracker.peak, self.tracker.settings, first)
+        self.solutions.append(sol)
+        g = sol.graph
+        new_carry: dict[tuple[int, int], int] = {}
+        for path in extract_paths(sol):
+            t0 = int(g.node_t[path[0]])
+            key = (int(g.node_y[path[0]]), int(g.node_x[path[0]]))
+            if t0 == 0 and carry is not None and key in carry:
+                ident = carry[key]
+            else:
+                ident, self.next_id = self.next_id, self.next_id + 1
+            for v in path:
+                t = start + int(g.node_t[v])
+                cell = (int(g.node_y[v]), int(g.node_x[v]))
+                if t < keep_until:
+                    self.rows.append((t, ident, *cell))
+                elif t == keep_until and stop < T:
+                    new_carry[cell] = ident
+        self.carry, self.start = new_carry, keep_until
+        self.epoch += 1
+        if (stop == T) != self.stopped:
+            raise AssertionError(f"chunk {self.epoch} of {self.max_epochs} ends at frame {stop}")
+        return {"nodes": float(sol.stats.get("nodes", 0.0)),
+                "variables": float(sol.stats.get("variables", 0.0))}
+
+    def result(self) -> TrackResult:
+        if not self.stopped:
+            raise RuntimeError(f"{self.max_epochs - self.epoch} chunks are still unsolved")
+        return self.tracker._result(self.density, self.rows, self.solutions)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"epoch": self.epoch, "start": self.start, "next_id": self.next_id,
+                "rows": list(self.rows), "solutions": list(self.solutions),
+                "carry": None if self.carry is None else dict(self.carry)}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.epoch, self.start, self.next_id = state["epoch"], state["start"], state["next_id"]
+        self.rows, self.solutions = list(state["rows"]), list(state["solutions"])
+        self.carry = state["carry"]
 
 
 def refine_positions(density: np.ndarray, t: np.ndarray, y: np.ndarray, x: np.ndarray
