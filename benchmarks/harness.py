@@ -5,12 +5,35 @@ A benchmark is ``benchmarks/<name>.py``, run as ``python benchmarks/<name>.py ..
 
 * :func:`parser` — ``argparse`` with ``--threads`` (torch CPU threads, default 1: the shared
   2-core machines) and ``--out`` (the result file), applied by :func:`parse`;
+* :func:`result` — a complete result in the results schema, version 1
+  (:mod:`tenfold.claims.schema`): :func:`record`'s header plus ``schema``, ``settings``,
+  ``seeds`` and ``per_seed = {seed: {method: {metric: number}}}``, validated at once;
+* :func:`per_seed_of` — that ``per_seed`` from a run's ``summary.json`` (numbers only, nested
+  metrics as ``"outer.inner"``), for benchmarks that call ``start_run``;
 * :func:`record` — the result's header: benchmark name, the exact command, the git commit (and
   whether the tree had local changes), the machine (``machine_info()``), the UTC date;
 * :func:`write_result` — an atomic write (a stopped benchmark never leaves half a file; rewrite
-  it after every seed so that a cut-off run keeps what it measured);
+  it after every seed so that a cut-off run keeps what it measured); a result that carries
+  ``"schema"`` is validated first, so a malformed file is never written;
+* :func:`read_result` — any results file, old shapes included (through
+  :mod:`tenfold.claims.adapters`), as ``{section: Record}``;
 * :func:`interleaved_times` / :func:`interleaved_timer` — round-robin timing in one process
   (from :mod:`tenfold.runtime.timing`), so that compared methods see the same machine load.
+
+A new benchmark writes schema 1, which the ledger (``tenfold claims``) reads without an adapter::
+
+    p = parser("toy", "what it measures")
+    p.add_argument("--seeds", default="0-2")
+    args = parse(p)
+    per_seed = {}
+    for seed in parse_seeds(args.seeds):
+        per_seed[seed] = {"method": {"test_acc": 0.91}, "baseline": {"test_acc": 0.88}}
+        write_result(args.out, result("toy", args, per_seed=per_seed))   # after every seed
+
+Extra figures (curves, timings, notes) go in as keyword arguments of :func:`result` and are
+kept beside the schema's fields; only ``per_seed`` is read by the ledger. Older benchmarks pass
+their figures to :func:`record` and write files in their own shape; :func:`record` and
+:func:`write_result` keep doing that unchanged (the adapters read those files).
 
 Benchmarks import the library and the runtime, never recipe internals.
 """
@@ -18,6 +41,8 @@ Benchmarks import the library and the runtime, never recipe internals.
 from __future__ import annotations
 
 import argparse
+import copy
+import json
 import shlex
 import subprocess
 import sys
@@ -25,13 +50,22 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tenfold.claims.adapters import read_results
+from tenfold.claims.schema import (
+    SCHEMA,
+    Record,
+    ResultsSchemaError,
+    numeric_metrics,
+    validate_record,
+)
 from tenfold.runtime.io import read_json, write_json
 from tenfold.runtime.timing import interleaved_timer, interleaved_times, synchronize
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
-__all__ = ["RESULTS", "interleaved_timer", "interleaved_times", "parse", "parser", "read_json",
-           "record", "synchronize", "write_result"]
+__all__ = ["RESULTS", "SCHEMA", "ResultsSchemaError", "interleaved_timer", "interleaved_times",
+           "parse", "parser", "per_seed_of", "read_json", "read_result", "record", "result",
+           "synchronize", "write_result"]
 
 
 def parser(name: str, description: str | None = None) -> argparse.ArgumentParser:
@@ -84,7 +118,66 @@ def record(name: str, args: argparse.Namespace | None = None, **fields: Any) -> 
     return {**header, **fields}
 
 
+def result(name: str, args: argparse.Namespace | None = None, *,
+           per_seed: dict[Any, dict[str, dict[str, float]]], seeds: list[int] | None = None,
+           settings: dict[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
+    """A result in the results schema, version 1, validated (see the module docstring).
+
+    Args:
+        name: the benchmark (``benchmarks/<name>.py``).
+        args: the parsed arguments; their values become ``settings`` (as in :func:`record`).
+        per_seed: ``{seed: {method: {metric: number}}}`` measured so far (int or str seeds).
+        seeds: every seed of the run (default: those in ``per_seed``); a cut-off run lists
+            all it was asked for while ``per_seed`` holds the finished ones.
+        settings: further settings (e.g. a recipe's resolved config), merged over ``args``'.
+        fields: further figures kept beside the schema's fields (curves, timings, notes).
+
+    Raises :class:`ResultsSchemaError` naming the benchmark and the first wrong field (a value
+    that is not a finite number, a seed of ``per_seed`` not in ``seeds``, ...).
+    """
+    reserved = {"schema", "benchmark", "command", "commit", "machine", "date", "seeds",
+                "per_seed", "settings"} & set(fields)
+    if reserved:
+        raise ResultsSchemaError(f"{name}: {sorted(reserved)} are set by result(), not passed "
+                                 "as extra fields")
+    if not isinstance(per_seed, dict):
+        raise ResultsSchemaError(f"{name}: per_seed should be {{seed: {{method: {{metric: "
+                                 f"number}}}}}}, got {type(per_seed).__name__}")
+    out = record(name, args)
+    out["settings"] = {**out.get("settings", {}), **(settings or {})}
+    out["schema"] = SCHEMA
+    out["per_seed"] = {str(s): copy.deepcopy(arms) for s, arms in per_seed.items()}
+    if seeds is None:  # a key that is no seed number is left out here and named by the check
+        seeds = sorted({int(s) for s in per_seed if str(s).lstrip("-").isdigit()})
+    out["seeds"] = list(seeds)
+    out.update(fields)
+    validate_record(out, f"{name} (result)")
+    return out
+
+
+def per_seed_of(summary: dict[str, Any]) -> dict[str, dict[str, dict[str, float]]]:
+    """``per_seed`` of a run's ``summary.json``: each method's finite numbers (nested metrics
+    flattened to ``"outer.inner"``; text, lists and booleans dropped)."""
+    if not isinstance(summary.get("per_seed"), dict):
+        raise ResultsSchemaError("summary has no per_seed table (expected a run's summary.json)")
+    return {str(s): {m: numeric_metrics(v) for m, v in arms.items() if isinstance(v, dict)}
+            for s, arms in summary["per_seed"].items()}
+
+
 def write_result(path: str | Path, result: Any) -> Path:
-    """Write ``result`` as JSON atomically (write, then rename); returns the path."""
+    """Write ``result`` as JSON atomically (write, then rename); returns the path.
+
+    A result with a ``"schema"`` key (from :func:`result`) is validated first: a malformed one
+    raises :class:`ResultsSchemaError` naming ``path`` and the field, and nothing is written.
+    Results without it (the older benchmarks' own shapes) are written as given.
+    """
+    if isinstance(result, dict) and "schema" in result:
+        validate_record(json.loads(json.dumps(result)), str(path))
     write_json(path, result)
     return Path(path)
+
+
+def read_result(path: str | Path) -> dict[str, Record]:
+    """Read any results file as ``{section: Record}`` (``""`` for a one-experiment file):
+    schema 1 directly, the older shapes through :mod:`tenfold.claims.adapters`."""
+    return read_results(path)

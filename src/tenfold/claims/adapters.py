@@ -34,7 +34,13 @@ import math
 from pathlib import Path
 from typing import Any
 
-from tenfold.claims.schema import SCHEMA, Record, ResultsSchemaError, validate_record
+from tenfold.claims.schema import (
+    SCHEMA,
+    Record,
+    ResultsSchemaError,
+    numeric_metrics,
+    validate_record,
+)
 
 __all__ = ["UnadaptableFile", "adapt", "load_source", "merge_records", "read_results"]
 
@@ -47,17 +53,10 @@ def _num(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
-def _numeric(metrics: dict[str, Any], prefix: str = "") -> dict[str, float]:
-    """The finite numeric entries of ``metrics``; nested dicts flattened with dotted keys
-    (``{"equal_time": {"fd_test": x}}`` -> ``"equal_time.fd_test"``); strings and lists are
-    dropped."""
-    out: dict[str, float] = {}
-    for k, v in metrics.items():
-        if _num(v):
-            out[prefix + k] = float(v)
-        elif isinstance(v, dict):
-            out.update(_numeric(v, f"{prefix}{k}."))
-    return out
+def _numeric(metrics: dict[str, Any]) -> dict[str, float]:
+    """The finite numbers of ``metrics``, nested dicts as ``"outer.inner"`` (see
+    :func:`tenfold.claims.schema.numeric_metrics`)."""
+    return numeric_metrics(metrics)
 
 
 def _header(entry: dict[str, Any], root: dict[str, Any], name: str) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from tenfold.errors import TenfoldError
 
 SCHEMA = "tenfold.results/1"
 
-__all__ = ["SCHEMA", "Record", "ResultsSchemaError", "validate_record"]
+__all__ = ["SCHEMA", "Record", "ResultsSchemaError", "numeric_metrics", "validate_record"]
 
 
 class ResultsSchemaError(TenfoldError):
@@ -80,6 +80,19 @@ class Record:
 
 def _is_number(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def numeric_metrics(metrics: dict[str, Any], prefix: str = "") -> dict[str, float]:
+    """The finite numeric entries of ``metrics``; nested dicts flattened with dotted keys
+    (``{"equal_time": {"fd_test": x}}`` -> ``"equal_time.fd_test"``); strings, lists,
+    booleans and non-finite numbers are dropped."""
+    out: dict[str, float] = {}
+    for k, v in metrics.items():
+        if _is_number(v) and math.isfinite(v):
+            out[prefix + k] = float(v)
+        elif isinstance(v, dict):
+            out.update(numeric_metrics(v, f"{prefix}{k}."))
+    return out
 
 
 def validate_record(data: Any, source: str) -> Record:
