@@ -29,6 +29,8 @@ from typing import Literal
 import torch
 from torch import Tensor
 
+from tenfold.metrics import accuracy
+
 Scenario = Literal["task", "class"]
 
 
@@ -68,10 +70,9 @@ class TaskBatch:
         return torch.nn.functional.cross_entropy(self.logits(out), self.targets)
 
     def accuracy(self, out: Tensor) -> float:
-        if self.nodes.numel() == 0:
-            return float("nan")
-        pred = self.logits(out).argmax(dim=-1)
-        return float((pred == self.targets).float().mean())
+        """Top-1 accuracy of this task's nodes within its columns (``nan`` for no nodes):
+        :func:`tenfold.metrics.accuracy`."""
+        return accuracy(self.logits(out), self.targets)
 
     def to(self, device: torch.device | str) -> TaskBatch:
         return TaskBatch(*(t.to(device) for t in (self.x, self.edge_index, self.nodes,

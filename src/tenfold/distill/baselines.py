@@ -18,12 +18,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tenfold.distill._batches import ShuffledBatches, image_batches
+from tenfold.distill._batches import ShuffledBatches, image_batches, rank_share
 from tenfold.distill.graft import FrozenBlock
 from tenfold.distill.losses import get_loss, kd_kl
 from tenfold.distill.partition import BlockPartition
 from tenfold.distill.schedules import make_schedulers
 from tenfold.loops import LoopStepper
+from tenfold.metrics import model_accuracy
 
 
 def shared_prefix_student(teacher: BlockPartition | Sequence[nn.Module],
@@ -48,24 +49,31 @@ def distill_stepper(teacher: nn.Module, student: nn.Module, data, steps: int,
                     device: torch.device | str = "cpu",
                     evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
                     eval_every: int = 0, tau: float = 4.0, lr_schedule: str = "constant",
-                    backward: Callable[[torch.Tensor], Any] | None = None) -> AdamSteps:
-    """:func:`distill` as a resumable stepper (one Adam step per ``step()``)."""
+                    backward: Callable[[torch.Tensor], Any] | None = None,
+                    fabric: Any = None) -> AdamSteps:
+    """:func:`distill` as a resumable stepper (one Adam step per ``step()``).
+
+    ``fabric`` (a launched Lightning Fabric): data-parallel training, see :class:`AdamSteps`;
+    ``batch_size`` is then per process (each rank trains on its share of the same global batch
+    of ``batch_size × world_size`` images, augmented as one batch).
+    """
     if loss == "kl":
         def loss_fn(s, t):
             return kd_kl(s, t, tau)
     else:
         loss_fn = get_loss(loss)
     teacher.requires_grad_(False).eval().to(device)
-    batches = image_batches(data, batch_size, generator, augment, device)
+    rank, world = _rank_world(fabric)
+    batches = image_batches(data, batch_size, generator, augment, device, rank, world)
 
-    def batch_loss() -> torch.Tensor:
+    def batch_loss(model: nn.Module) -> torch.Tensor:
         x = next(batches)
         with torch.no_grad():
             target = teacher(x)
-        return loss_fn(student(x), target)
+        return loss_fn(model(x), target)
 
     return AdamSteps(student.to(device), batch_loss, steps, lr, 0.0, lr_schedule, evaluate,
-                     eval_every, batches, backward)
+                     eval_every, batches, backward, fabric)
 
 
 def distill(teacher: nn.Module, student: nn.Module, data, steps: int,
@@ -92,22 +100,26 @@ def supervised_stepper(model: nn.Module, images: torch.Tensor, labels: torch.Ten
                        device: torch.device | str = "cpu", weight_decay: float = 0.0,
                        evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
                        eval_every: int = 0, lr_schedule: str = "constant",
-                       backward: Callable[[torch.Tensor], Any] | None = None) -> AdamSteps:
-    """:func:`train_supervised` as a resumable stepper (one Adam step per ``step()``)."""
+                       backward: Callable[[torch.Tensor], Any] | None = None,
+                       fabric: Any = None) -> AdamSteps:
+    """:func:`train_supervised` as a resumable stepper (one Adam step per ``step()``);
+    ``fabric``: data-parallel as in :func:`distill_stepper` (``batch_size`` per process)."""
     if images.dim() != 4 or labels.shape != (images.shape[0],):
         raise ValueError(f"expected images (N, C, H, W) and labels (N,), got {tuple(images.shape)} "
                          f"and {tuple(labels.shape)}")
-    batches = ShuffledBatches(torch.arange(len(images)), batch_size, generator)
+    rank, world = _rank_world(fabric)
+    batches = ShuffledBatches(torch.arange(len(images)), batch_size * world, generator)
 
-    def batch_loss() -> torch.Tensor:
-        idx = next(batches)
+    def batch_loss(net: nn.Module) -> torch.Tensor:
+        idx = next(batches)                           # the global batch, the same on every rank
         x = images[idx]
         if augment is not None:
             x = augment(x, generator)
-        return F.cross_entropy(model(x.to(device)), labels[idx].to(device))
+        x, y = rank_share(x, rank, world), rank_share(labels[idx], rank, world)
+        return F.cross_entropy(net(x.to(device)), y.to(device))
 
     return AdamSteps(model.to(device), batch_loss, steps, lr, weight_decay, lr_schedule,
-                     evaluate, eval_every, batches, backward)
+                     evaluate, eval_every, batches, backward, fabric)
 
 
 def train_supervised(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, steps: int,
@@ -125,21 +137,36 @@ def train_supervised(model: nn.Module, images: torch.Tensor, labels: torch.Tenso
                               ).run().history
 
 
+def _rank_world(fabric: Any) -> tuple[int, int]:
+    return (0, 1) if fabric is None else (int(fabric.global_rank), int(fabric.world_size))
+
+
 class AdamSteps(LoopStepper):
-    """``steps`` Adam steps on ``batch_loss()`` over the trainable parameters of ``model``, one
-    per :meth:`step`; every ``eval_every`` steps and at the end, ``{"step", "loss"}`` plus
+    """``steps`` Adam steps on ``batch_loss(model)`` over the trainable parameters of ``model``,
+    one per :meth:`step`; every ``eval_every`` steps and at the end, ``{"step", "loss"}`` plus
     ``evaluate(model)`` (run in eval mode) join :attr:`history`. ``model`` is left in eval mode
     after the last step. Resumable: the state holds the model, optimiser, schedulers, the batch
-    source's position and the history."""
+    source's position and the history.
 
-    def __init__(self, model: nn.Module, batch_loss: Callable[[], torch.Tensor], steps: int,
-                 lr: float, weight_decay: float, lr_schedule: str,
+    With ``fabric`` (a launched Lightning Fabric) the model and optimiser go through
+    ``fabric.setup`` and the backward pass through ``fabric.backward``: under several processes
+    (DDP) gradients are averaged across ranks, so each rank's ``batch_loss`` must be its share of
+    one global batch. ``batch_loss`` receives the wrapped model; ``evaluate`` the plain one.
+    """
+
+    def __init__(self, model: nn.Module, batch_loss: Callable[[nn.Module], torch.Tensor],
+                 steps: int, lr: float, weight_decay: float, lr_schedule: str,
                  evaluate: Callable[[nn.Module], dict[str, float]] | None, eval_every: int,
-                 batches: Any = None, backward: Callable[[torch.Tensor], Any] | None = None):
+                 batches: Any = None, backward: Callable[[torch.Tensor], Any] | None = None,
+                 fabric: Any = None):
         model.train()
         params = [p for p in model.parameters() if p.requires_grad]
         self.model, self.batch_loss = model, batch_loss
         self.opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+        self.train_model = model
+        if fabric is not None:
+            self.train_model, self.opt = fabric.setup(model, self.opt)
+            backward = backward or fabric.backward
         self.scheds = make_schedulers([self.opt], steps, lr_schedule)
         self.evaluate, self.eval_every, self.steps = evaluate, eval_every, steps
         self.backward = backward or (lambda value: value.backward())
@@ -155,7 +182,7 @@ class AdamSteps(LoopStepper):
 
     def _step(self, index: int) -> dict[str, float]:
         step = index + 1
-        value = self.batch_loss()
+        value = self.batch_loss(self.train_model)
         self.opt.zero_grad(set_to_none=True)
         self.backward(value)
         self.opt.step()
@@ -173,15 +200,8 @@ class AdamSteps(LoopStepper):
         return record
 
 
-@torch.no_grad()
 def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 1000,
              device: torch.device | str = "cpu") -> float:
-    """Top-1 accuracy of ``model`` (in eval mode) on ``images``."""
-    was_training = model.training
-    model.eval()
-    correct = 0
-    for start in range(0, len(images), batch_size):
-        x = images[start:start + batch_size].to(device)
-        correct += int((model(x).argmax(1).cpu() == labels[start:start + batch_size]).sum())
-    model.train(was_training)
-    return correct / max(len(images), 1)
+    """Top-1 accuracy of ``model`` (in eval mode) on ``images``:
+    :func:`tenfold.metrics.model_accuracy`, kept under this name for ``tenfold.distill``."""
+    return model_accuracy(model, images, labels, batch_size=batch_size, device=device)
