@@ -23,11 +23,11 @@ from pathlib import Path
 
 from tenfold.claims.ledger import Row, build_ledger
 from tenfold.claims.model import Claim, Paper
-from tenfold.claims.papers import MODULES, all_claims
+from tenfold.claims.papers import MODULES, all_claims, all_targets
 from tenfold.claims.verdict import VERDICTS
 
-__all__ = ["MODULES", "VERDICTS", "Claim", "Paper", "Row", "all_claims", "build_ledger",
-           "default_results_dir", "ledger"]
+__all__ = ["MODULES", "VERDICTS", "Claim", "Paper", "Row", "all_claims", "all_targets",
+           "build_ledger", "default_results_dir", "ledger"]
 
 
 def default_results_dir() -> Path:
@@ -41,7 +41,9 @@ def default_results_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "benchmarks" / "results"
 
 
-def ledger(method: str | None = None, results_dir: str | Path | None = None) -> list[Row]:
+def ledger(method: str | None = None, results_dir: str | Path | None = None,
+           targets: bool = False) -> list[Row]:
     """The ledger rows of every claim (or ``method``'s) from ``results_dir`` (default:
-    :func:`default_results_dir`)."""
-    return build_ledger(all_claims(method), results_dir or default_results_dir())
+    :func:`default_results_dir`); with ``targets``, the issue targets' rows follow."""
+    claims = all_claims(method) + (all_targets(method) if targets else [])
+    return build_ledger(claims, results_dir or default_results_dir())

@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from tenfold.claims import all_claims, build_ledger, default_results_dir
+from tenfold.claims import all_claims, all_targets, build_ledger, default_results_dir
 from tenfold.claims.adapters import UnadaptableFile, read_results
 from tenfold.claims.render import drift, ledger_files, update_text
 from tenfold.errors import TenfoldError
@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.export is not None:
             return export(root / "benchmarks" / "results", args.export)
-        rows = build_ledger(all_claims(), root / "benchmarks" / "results")
+        rows = build_ledger(all_claims() + all_targets(), root / "benchmarks" / "results")
         if args.check:
             stale = drift(root, rows)
             for s in stale:

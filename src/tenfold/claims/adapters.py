@@ -11,7 +11,7 @@ Shapes (tried in this order):
 ``per_seed``  ``{"per_seed": {seed: {method: {metric: x}}}, "command", ...}`` (twp, netgraft,
               snapmix_accuracy, osgan_quality; nested metrics become ``"outer.inner"``).
 ``table``     ``{"seeds": [...], "table": {method: {metric: [x per seed] | {"values": [...]}}}}``
-              (dfad).
+              (dfad; its one-stage / two-stage wall-time ratios become ``time_to_*.ratio``).
 ``runs``      ``{"runs": [{"seeds", "preset", "results": {dataset: {method:
               {"<metric>_per_seed": [...]}}}}]}`` (gnn_baselines); section ``<dataset>-<preset>``.
 ``rows``      ``{"rows": [{"seed", "method", metric: x, ...}]}`` (snapmix_finetune,
@@ -104,7 +104,27 @@ def _from_table(data: dict, name: str) -> dict[str, dict]:
                 continue
             for s, v in zip(seeds, values, strict=True):
                 per_seed[str(s)].setdefault(method, {})[metric] = v
+    _time_ratios(data, seeds, per_seed)
     return {"": {**_header(data, data, name), "seeds": seeds, "per_seed": per_seed}}
+
+
+def _time_ratios(data: dict, seeds: list[int], per_seed: dict[str, dict]) -> None:
+    """dfad's wall-time ratios, one-stage over two-stage, as the method's metrics:
+    ``time_to_<acc>.ratio`` from ``time_to_accuracy: {method: {seed: {acc: {"ratio"}}}}`` and
+    ``time_to_two_stage_final.ratio`` from ``one_stage_time_to_two_stage_final_acc_ratio:
+    {method: [x per seed]}`` (a level never reached has no ratio, and no entry)."""
+    for method, by_seed in (data.get("time_to_accuracy") or {}).items():
+        for s, levels in (by_seed.items() if isinstance(by_seed, dict) else ()):
+            if str(s) not in per_seed or not isinstance(levels, dict):
+                continue
+            for level, entry in levels.items():
+                if isinstance(entry, dict) and _num(entry.get("ratio")):
+                    per_seed[str(s)].setdefault(method, {})[f"time_to_{level}.ratio"] = float(
+                        entry["ratio"])
+    for method, values in (data.get("one_stage_time_to_two_stage_final_acc_ratio") or {}).items():
+        values = _per_seed_list(values, len(seeds))
+        for s, v in zip(seeds, values or (), strict=False):
+            per_seed[str(s)].setdefault(method, {})["time_to_two_stage_final.ratio"] = v
 
 
 def _from_runs(data: dict, name: str) -> dict[str, dict]:

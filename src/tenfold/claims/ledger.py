@@ -55,7 +55,8 @@ def measure(claim: Claim, record: Record) -> Row:
         if paper is not None and not claim.higher_is_better:
             paper = -paper
             rng = None if rng is None else (-rng[1], -rng[0])
-        verdict = V.value_verdict(effects, paper, rng)
+        verdict = (V.target_verdict(effects, paper, claim.every_seed) if claim.target
+                   else V.value_verdict(effects, paper, rng))
         return Row(claim, verdict, record=record, seeds=seeds, effects=effects,
                    interval=V.interval(effects), method_mean=sum(raw) / len(raw))
     base = record.values(claim.baseline, claim.metric)
@@ -72,7 +73,10 @@ def measure(claim: Claim, record: Record) -> Row:
             raise ResultsSchemaError(f"claim {claim.id}: a ratio of a zero value")
         effects = [(x / y) if claim.higher_is_better else (y / x)
                    for x, y in zip(m, b, strict=True)]
-    verdict = V.compare_verdict(effects, claim.paper.value, claim.paper.range, claim.null)
+    if claim.target:
+        verdict = V.target_verdict(effects, claim.paper.value, claim.every_seed)
+    else:
+        verdict = V.compare_verdict(effects, claim.paper.value, claim.paper.range, claim.null)
     return Row(claim, verdict, record=record, seeds=seeds, effects=effects,
                interval=V.interval(effects), method_mean=sum(m) / len(m),
                baseline_mean=sum(b) / len(b),

@@ -59,6 +59,12 @@ class Claim:
             data-free claims on the osgan page); the report shows a run's number beside it.
         dataset: the recipe's dataset that corresponds to the claim's (``cora``); the report
             shows a run's number only for a run on it ("" = no recipe dataset corresponds).
+        target: ``""`` for a paper's claim; ``"issue #N"`` for one of our own targets (the
+            acceptance targets of the issue that built the method). ``paper.value`` then holds
+            the target's threshold (``None``: to be reported, no threshold), ``paper.source``
+            says where it is stated, and the verdict is ``met`` / ``not met`` / ... (see
+            :func:`tenfold.claims.verdict.target_verdict`). Declared in ``TARGETS``.
+        every_seed: a target that must hold on every seed, not only on the mean.
     """
 
     id: str
@@ -78,6 +84,8 @@ class Claim:
     not_run: str = ""
     recipe: str = ""
     dataset: str = ""
+    target: str = ""
+    every_seed: bool = False
 
     def __post_init__(self) -> None:
         if not _ID.match(self.id):
@@ -95,6 +103,10 @@ class Claim:
             if not lo <= self.paper.value <= hi:
                 raise ValueError(f"claim {self.id}: paper range {self.paper.range} does not "
                                  f"contain its value {self.paper.value}")
+        if self.every_seed and not self.target:
+            raise ValueError(f"claim {self.id}: every_seed applies to targets only")
+        if self.target and self.paper.range is not None:
+            raise ValueError(f"claim {self.id}: a target is a threshold, not a range")
         if not self.scale > 0:
             raise ValueError(f"claim {self.id}: scale must be > 0, got {self.scale}")
 

@@ -6,9 +6,11 @@ A Markdown file carries generated blocks between marker comments::
     ...generated, never edited by hand...
     <!-- ledger:end -->
 
-``KEY`` is a method (``osgan``: its claims as a table), ``METHOD status`` (a one-line verdict
-count, e.g. for a README table cell), ``summary`` (verdict counts of every method) or ``all``
-(every claim, grouped by method). :func:`update_text` regenerates them; :func:`drift` lists the
+``KEY`` is a method (``osgan``: its claims as a table), ``METHOD targets`` (the method's issue
+targets as a table: threshold, measurement, met or not), ``METHOD status`` (a one-line verdict
+count of the paper's claims, e.g. for a README table cell), ``summary`` (verdict counts of every
+method) or ``all`` (every claim, grouped by method). Targets are not counted among the claims.
+:func:`update_text` regenerates them; :func:`drift` lists the
 blocks that differ from what the results files say now.
 """
 
@@ -20,10 +22,11 @@ from pathlib import Path
 
 from tenfold.claims.ledger import Row
 from tenfold.claims.papers import MODULES
-from tenfold.claims.verdict import NOT_RUN, VERDICTS
+from tenfold.claims.verdict import NOT_RUN, TARGET_VERDICTS, VERDICTS
 from tenfold.errors import ConfigError
 
-__all__ = ["BLOCK", "drift", "ledger_files", "markdown", "status_line", "text", "update_text"]
+__all__ = ["BLOCK", "drift", "ledger_files", "markdown", "status_line", "target_text", "text",
+           "update_text"]
 
 BLOCK = re.compile(r"<!-- ledger:start (?P<key>[^>]*?) -->(?P<body>.*?)<!-- ledger:end -->",
                    re.DOTALL)
@@ -38,8 +41,32 @@ def _signed(x: float, unit: str) -> str:
     return ("+" if x >= 0 else "−") + _fmt(abs(x), unit)
 
 
+def target_text(row: Row) -> str:
+    """The threshold of a target row: ``"≥ 1.40× [issue #4]"``."""
+    c, p = row.claim, row.claim.paper
+    if p.value is None:
+        return f"the number, reported [{c.target}: {p.source}]" if p.source else (
+            f"the number, reported [{c.target}]")
+    if c.kind == "value":
+        op = "≥" if c.higher_is_better else "≤"
+        num = f"{op} {_fmt(p.value, c.unit)}{c.unit}"
+    elif c.kind == "ratio":
+        num = (f"{c.arm} / {c.baseline} ≥ {_fmt(p.value, c.unit)}{c.unit}" if c.higher_is_better
+               else f"{c.baseline} / {c.arm} ≥ {_fmt(p.value, c.unit)}{c.unit} (lower is better)")
+    else:
+        better = "above" if c.higher_is_better else "below"
+        num = (f"{c.arm} {better} {c.baseline} by ≥ {_fmt(p.value, c.unit)}{c.unit}"
+               if p.value else f"{c.arm} {better} {c.baseline}")
+    if c.every_seed:
+        num += ", on every seed"
+    detail = f"; {p.detail}" if p.detail else ""
+    return f"{num}{detail} [{c.target}" + (f": {p.source}]" if p.source else "]")
+
+
 def paper_text(row: Row) -> str:
     c, p = row.claim, row.claim.paper
+    if c.target:
+        return target_text(row)
     if p.value is None:
         return p.source
     if c.kind == "ratio":
@@ -116,28 +143,46 @@ def _cell(s: str) -> str:
 
 
 def markdown(rows: list[Row]) -> str:
-    """The ledger as one Markdown table (claim, paper, measured, verdict, file and command)."""
-    lines = ["| claim | paper | measured here | verdict | results file · command |",
-             "|---|---|---|---|---|"]
+    """The ledger as one Markdown table (claim, paper, measured, verdict, file and command);
+    target rows (all of ``rows``) get the header "target | threshold"."""
+    head = ("| target | threshold | measured here | verdict | results file · command |"
+            if rows and all(r.claim.target for r in rows)
+            else "| claim | paper | measured here | verdict | results file · command |")
+    lines = [head, "|---|---|---|---|---|"]
     for row in rows:
         c = row.claim
         source, command, machine = _where(row)
         measured = measured_text(row) + ("" if row.record is None else f"; {machine}")
         where = "–" if row.record is None else f"`{source}` · `{command}`"
+        about = (f"({c.ours or c.protocol})" if c.target
+                 else f"({c.protocol}" + (f"; ours: {c.ours})" if c.ours else ")"))
         lines.append("| " + " | ".join(_cell(x) for x in (
-            f"**{c.id}**: {c.claim} ({c.protocol}" + (f"; ours: {c.ours})" if c.ours else ")"),
+            f"**{c.id}**: {c.claim} {about}",
             paper_text(row), measured, f"**{verdict_text(row)}**", where)) + " |")
     return "\n".join(lines)
 
 
 def status_line(rows: list[Row]) -> str:
-    """``"5 claims: 2 reproduced, 1 within noise, 2 not run"``."""
+    """``"5 claims: 2 reproduced, 1 within noise, 2 not run"`` (``"4 targets: 3 met, ..."`` for
+    target rows)."""
     counts = Counter(r.verdict for r in rows)
+    if rows and all(r.claim.target for r in rows):
+        return f"{len(rows)} targets: " + ", ".join(f"{counts[v]} {v}" for v in TARGET_VERDICTS
+                                                   if counts[v])
     return f"{len(rows)} claims: " + ", ".join(f"{counts[v]} {v}" for v in VERDICTS if counts[v])
 
 
 def _block(key: str, rows: list[Row]) -> str:
     words = key.split()
+    if len(words) == 2 and words[1] == "targets" and words[0] in MODULES:
+        targets = [r for r in rows if r.claim.target and r.claim.method == words[0]]
+        if not targets:
+            raise ConfigError(f"ledger block {key!r}: no targets of {words[0]} among the rows "
+                              "(declare TARGETS in its papers module; build the rows with "
+                              "all_targets())")
+        return (f"\n<!-- generated by `python -m tenfold.claims --update`; do not edit -->\n"
+                f"{markdown(targets)}\n\n{status_line(targets)}\n")
+    rows = [r for r in rows if not r.claim.target]
     by_method = {m: [r for r in rows if r.claim.method == m] for m in MODULES}
     if words == ["summary"]:
         lines = ["| method | claims | verdicts |", "|---|---|---|"]
@@ -153,7 +198,8 @@ def _block(key: str, rows: list[Row]) -> str:
         return (f"\n<!-- generated by `python -m tenfold.claims --update`; do not edit -->\n"
                 f"{markdown(by_method[words[0]])}\n")
     raise ConfigError(f"unknown ledger block key {key!r}: expected a method "
-                      f"({', '.join(MODULES)}), 'METHOD status', 'summary' or 'all'")
+                      f"({', '.join(MODULES)}), 'METHOD status', 'METHOD targets', 'summary' "
+                      "or 'all'")
 
 
 def update_text(text_: str, rows: list[Row]) -> str:

@@ -24,6 +24,16 @@ its range ``[d_lo, d_hi]``. With the paired 95 % interval ``[lo, hi]`` of the me
 The interval is Student's t: ``mean ± t(0.975, n−1) · sd / sqrt(n)``. With one seed there is no
 interval: it collapses to the single value and the row says "1 seed, no interval".
 ``not run`` (no measurement, with the claim's reason) is decided before these rules.
+
+*Targets* (our issues' acceptance targets, e.g. "one-stage ≥ 1.40× faster", "FactorGCN ≥ GCN +
+0.02") are thresholds ``t`` on the same oriented numbers (values, or paired effects), judged on
+the mean, with their own words (:data:`TARGET_VERDICTS`):
+
+* ``met``: our mean reaches ``t`` (and, for an ``every_seed`` target, every seed does);
+* ``within noise``: our mean is below ``t`` but our 95 % interval reaches it (for an
+  ``every_seed`` target: the mean reaches ``t`` but some seed does not);
+* ``not met``: our whole interval lies below ``t``;
+* ``reported``: the target asks for the number, with no threshold.
 """
 
 from __future__ import annotations
@@ -45,7 +55,15 @@ NO_NUMBER = "no number in the paper"
 #: the whole vocabulary, in the order the ledger sorts and counts verdicts
 VERDICTS = (REPRODUCED, DIRECTION_ONLY, WITHIN_NOISE, NOT_REPRODUCED, OPPOSITE, NOT_RUN, NO_NUMBER)
 
-__all__ = ["VERDICTS", "Interval", "compare_verdict", "interval", "value_verdict"]
+MET = "met"
+NOT_MET = "not met"
+REPORTED = "reported"
+
+#: the words for our own targets (see the module docstring)
+TARGET_VERDICTS = (MET, WITHIN_NOISE, NOT_MET, REPORTED, NOT_RUN)
+
+__all__ = ["TARGET_VERDICTS", "VERDICTS", "Interval", "compare_verdict", "interval",
+           "target_verdict", "value_verdict"]
 
 
 @dataclass(frozen=True)
@@ -114,3 +132,17 @@ def compare_verdict(effects: Sequence[float], paper: float | None,
         return NO_NUMBER
     p_lo, _ = _check_range(paper, paper_range)
     return REPRODUCED if ci.hi >= p_lo else DIRECTION_ONLY
+
+
+def target_verdict(values: Sequence[float], threshold: float | None,
+                   every_seed: bool = False) -> str:
+    """Verdict of a target from oriented per-seed ``values`` (values or paired effects; larger
+    favours the method) and the oriented ``threshold`` (``None``: report only)."""
+    if len(values) == 0:
+        return NOT_RUN
+    if threshold is None:
+        return REPORTED
+    ci = interval(values)
+    if ci.mean >= threshold:
+        return MET if not every_seed or min(values) >= threshold else WITHIN_NOISE
+    return WITHIN_NOISE if ci.hi >= threshold else NOT_MET
