@@ -45,3 +45,12 @@ def test_boost_leaves_different_class_pairs_alone():
     same = y == y[info.perm]
     torch.testing.assert_close(t_boost[~same], t_plain[~same])
     assert torch.equal(info_boost.extra["boosted"], same)
+
+
+def test_docs_state_the_doubled_row_sum():
+    """The class docstring and the method page say what the first test shows."""
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "methods" / "snapmix.md").read_text()
+    assert "2 (rho_a + rho_b)" in " ".join(SnapMix.__doc__.split())
+    assert "2(ρ_a + ρ_b)" in page

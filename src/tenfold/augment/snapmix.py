@@ -14,7 +14,8 @@ non-negative, summing to one), independent ``lam_a, lam_b ~ Beta(beta, beta)`` a
 ``rho_a + rho_b`` need not be 1. Official-code details kept here: one box pair and one coin
 (``prob``) per batch, partner by random permutation, the CAM computed with the model being
 trained, and the *same-class boost* (a pair with equal labels gets both weights set to
-``rho_a + rho_b``; a flag). An image whose CAM is constant falls back to area weights
+``rho_a + rho_b``, so its target row sums to ``2 (rho_a + rho_b)``; a flag, on by default).
+An image whose CAM is constant falls back to area weights
 ``1 - |A|/HW`` (for ``rho_a``) and ``|A|/HW`` (for ``rho_b``).
 
 Device: the maps, the box masses, the fallback and the boost are computed on the batch's device
@@ -107,13 +108,17 @@ class SnapMix(_BatchMix):
 
     Use it inside the training step (it runs one extra forward pass of ``model`` without
     gradients to get the CAMs), then train with ``soft_target_cross_entropy(model(x_mix), t)``.
-    The rows of ``t`` sum to ``rho_a + rho_b``, not to 1.
+    The rows of ``t`` sum to ``rho_a + rho_b``, not to 1 — except, with ``same_class_boost``
+    (the default), a pair with equal labels: both weights become ``rho_a + rho_b`` on the same
+    class, so its row is ``2 (rho_a + rho_b) e_y`` and sums to ``2 (rho_a + rho_b)`` (a batch of
+    same-class pairs has exactly twice the loss it has without the boost).
 
     Args:
         num_classes: width of the soft targets.
         beta: ``Beta(beta, beta)`` for the two box sizes (official: 5 with pretrained models).
         prob: probability that a batch is mixed (official: 1.0 pretrained, 0.5 from scratch).
-        same_class_boost: official rule for equal-label pairs (both weights ``rho_a + rho_b``).
+        same_class_boost: official rule for equal-label pairs (both weights ``rho_a + rho_b``,
+            row sum ``2 (rho_a + rho_b)``).
         cam_layer: ``"auto"`` (input of the last ``nn.AdaptiveAvgPool2d``: torchvision/timm
             ResNets) or the name of the module whose output are the CAM features.
         head: ``"auto"`` (last ``nn.Linear``) or the name of the linear head.
