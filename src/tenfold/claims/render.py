@@ -54,9 +54,14 @@ def target_text(row: Row) -> str:
         num = (f"{c.arm} / {c.baseline} ≥ {_fmt(p.value, c.unit)}{c.unit}" if c.higher_is_better
                else f"{c.baseline} / {c.arm} ≥ {_fmt(p.value, c.unit)}{c.unit} (lower is better)")
     else:
-        better = "above" if c.higher_is_better else "below"
-        num = (f"{c.arm} {better} {c.baseline} by ≥ {_fmt(p.value, c.unit)}{c.unit}"
-               if p.value else f"{c.arm} {better} {c.baseline}")
+        better, worse = ("above", "below") if c.higher_is_better else ("below", "above")
+        if p.value > 0:
+            num = f"{c.arm} {better} {c.baseline} by ≥ {_fmt(p.value, c.unit)}{c.unit}"
+        elif p.value < 0:
+            num = (f"{c.arm} at most {_fmt(-p.value, c.unit)}{c.unit} {worse} "
+                   f"{c.baseline}")
+        else:
+            num = f"{c.arm} {better} {c.baseline} (or equal)"
     if c.every_seed:
         num += ", on every seed"
     detail = f"; {p.detail}" if p.detail else ""
@@ -86,8 +91,11 @@ def measured_text(row: Row) -> str:
     if iv is None:
         return "–"
     n = len(row.seeds)
+    lo, hi = iv.lo, iv.hi
+    if c.kind == "value" and not c.higher_is_better:  # values were negated to orient them
+        lo, hi = -iv.hi, -iv.lo
     ci = ("1 seed, no interval" if n == 1
-          else f"95 % CI {_fmt(iv.lo, c.unit)} to {_fmt(iv.hi, c.unit)}, {n} seeds")
+          else f"95 % CI {_fmt(lo, c.unit)} to {_fmt(hi, c.unit)}, {n} seeds")
     if c.kind == "value":
         return f"{_fmt(row.method_mean, c.unit)}{c.unit} ({ci})"
     sign = "" if c.higher_is_better or c.kind == "ratio" else " (lower is better)"

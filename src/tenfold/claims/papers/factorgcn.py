@@ -47,3 +47,61 @@ CLAIMS = (
           protocol="benchmarking-gnns ZINC, 100k-parameter budget",
           not_run="ZINC is not in the offline data mirror"),
 )
+
+_ISSUE = "issue #5"
+_SYN_FILE = ("factorgcn.json#synthetic-factor-graphs",)
+_OFFICIAL = "official scale (20,000 graphs, batch 1000, 80 epochs), paired seeds, CPU"
+
+
+def _target(id_: str, claim: str, metric: str, paper: Paper, results: tuple[str, ...],
+            ours: str, baseline: str | None = None, higher: bool = True,
+            dataset: str = "synthetic-factor-graphs", **kw) -> Claim:
+    return Claim(id=id_, method="factorgcn", dataset=dataset, target=_ISSUE, claim=claim,
+                 metric=metric, higher_is_better=higher,
+                 kind="value" if baseline is None else "difference", arm="factorgcn",
+                 baseline=baseline, paper=paper, protocol=_SYN if "synthetic" in dataset
+                 else _TU, ours=ours, results=results, **kw)
+
+
+TARGETS = (
+    _target("factorgcn-target-f1", "At the official scale FactorGCN's test micro-F1 reaches "
+            "0.99 (on the mean over seeds).", "test_f1",
+            Paper(0.99, "FactorGCN micro-F1 ≥ 0.99"), _SYN_FILE, _OFFICIAL),
+    _target("factorgcn-target-f1-every-seed", "The same on every seed.", "test_f1",
+            Paper(0.99, "FactorGCN micro-F1 ≥ 0.99"), _SYN_FILE, _OFFICIAL, every_seed=True),
+    _target("factorgcn-target-vs-gcn", "FactorGCN's micro-F1 is at least 0.02 above GCN's on "
+            "the same seeds.", "test_f1", Paper(0.02, "FactorGCN ≥ GCN + 0.02, same seeds"),
+            _SYN_FILE, _OFFICIAL, baseline="gcn"),
+    _target("factorgcn-target-cscore-vs-gat", "FactorGCN's factor graphs score a higher C-score "
+            "than GAT's attention.", "c_score", Paper(0.0, "C-score above GAT's"), _SYN_FILE,
+            _OFFICIAL + " (GAT ran on seeds 0, 1)", baseline="gat"),
+    _target("factorgcn-target-cscore-vs-random", "FactorGCN's C-score is above that of random "
+            "edge weights.", "c_score", Paper(0.0, "C-score above random weights"), _SYN_FILE,
+            _OFFICIAL, baseline="random-weights"),
+    _target("factorgcn-target-ged", "GED_E of FactorGCN's factor graphs, reported next to the "
+            "references (random weights; the paper's ≈ 10.6, recalled).", "ged_e",
+            Paper(None, "GED_E reported next to the references"), _SYN_FILE, _OFFICIAL,
+            higher=False),
+    _target("factorgcn-target-ged-vs-random", "GED_E of FactorGCN against random edge weights "
+            "(reported).", "ged_e", Paper(None, "GED_E reported next to the references"),
+            _SYN_FILE, _OFFICIAL, baseline="random-weights", higher=False),
+    _target("factorgcn-target-mutag-vs-gin", "On MUTAG FactorGCN is within the spread of GIN "
+            "(at most one fold std, about 6 points, below it).", "test_acc",
+            Paper(-6.0, "FactorGCN within the spread of GIN / GCN (fold std 6–10 points)"),
+            ("factorgcn.json#mutag",), "10-fold CV, epoch chosen on validation, 100 epochs, "
+            "2 fold seeds, CPU", baseline="gin", dataset="mutag", scale=100, unit=" points"),
+    _target("factorgcn-target-proteins", "PROTEINS, same protocol: FactorGCN against GIN "
+            "(reported).", "test_acc", Paper(None, "same protocol, 4 models, std over folds"),
+            ("factorgcn.json#proteins",), "20 epochs, 1 fold seed, CPU", baseline="gin",
+            dataset="proteins", scale=100, unit=" points"),
+    _target("factorgcn-target-imdb-binary", "IMDB-BINARY, same protocol: FactorGCN against GIN "
+            "(reported).", "test_acc", Paper(None, "same protocol, 4 models, std over folds"),
+            ("factorgcn.json#imdb-binary",), "30 epochs, 1 fold seed, CPU", baseline="gin",
+            dataset="imdb-binary", scale=100, unit=" points"),
+    _target("factorgcn-target-quick-vs-gcn", "At the `quick` scale FactorGCN's micro-F1 is "
+            "above GCN's on every seed.", "test_f1",
+            Paper(0.0, "`quick` preset: FactorGCN ≥ GCN"),
+            ("factorgcn.json#synthetic-factor-graphs-quick",),
+            "6000 graphs, 25 epochs, batch 100, 3 paired seeds, CPU", baseline="gcn",
+            every_seed=True),
+)

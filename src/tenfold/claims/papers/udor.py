@@ -1,0 +1,56 @@
+"""UDOR: disassembling object representations without labels (arXiv 2004.01426).
+
+Only the abstract was read (the stored copies of the paper return its opening only); its one
+claim is qualitative: unsupervised UDOR "achieves truly encouraging results on par with those of
+supervised methods". "On par" has no margin in the paper; the paper's claim is stated as UDOR's
+part-classification macro-F1 over the supervised S-AE's (no number: the verdict says whether the
+seeds separate the two), and issue #20 declares the margin (≥ 0.9×) and the removal targets.
+"""
+
+from tenfold.claims.model import Claim, Paper
+
+_PAPER = Paper(None, "abstract only, no number")
+_PROTOCOL = ("Multi-MNIST (digits 0/1/2 at fixed slots, 32 px), u = 1, official loss weights, "
+             "15 epochs; presence classification by a linear SVM per part")
+_OURS = ("Multi-MNIST from the mirror's MNIST files, 8,000 / 1,000 canvases, 600 iterations "
+         "(32 % of the official 1,875), width 16, one critic step; logistic probe, Hungarian "
+         "matching; 3 paired seeds, CPU")
+_FILE = "udor_mnist.json"
+_LAYOUTS = {"fixed": "fixed slots", "offset": "slots jittered by ±4 px"}
+_ISSUE = "issue #20"
+
+
+def _f1_claim(layout: str) -> Claim:
+    return Claim(id=f"udor-on-par-f1-{layout}", method="udor", dataset="mnist",
+                 claim="Unsupervised UDOR's parts classify object presence on par with the "
+                       f"supervised S-AE's ({_LAYOUTS[layout]}; macro-F1, UDOR over S-AE).",
+                 metric="macro_f1", higher_is_better=True, kind="ratio", arm="udor",
+                 baseline="s-ae", paper=_PAPER, protocol=_PROTOCOL, ours=_OURS, unit="×",
+                 results=(f"{_FILE}#{layout}",))
+
+
+CLAIMS = tuple(_f1_claim(layout) for layout in _LAYOUTS)
+
+
+def _targets(layout: str) -> tuple[Claim, ...]:
+    where = _LAYOUTS[layout]
+    common = dict(method="udor", dataset="mnist", arm="udor", protocol=_PROTOCOL, ours=_OURS,
+                  results=(f"{_FILE}#{layout}",), target=_ISSUE)
+    return (
+        Claim(id=f"udor-target-f1-{layout}", claim=f"UDOR's part-classification macro-F1 is at "
+              f"least 0.9× S-AE's ({where}, paired by seed).", metric="macro_f1",
+              higher_is_better=True, kind="ratio", baseline="s-ae", unit="×",
+              paper=Paper(0.9, "macro-F1 ≥ 0.9 × S-AE's"), **common),
+        Claim(id=f"udor-target-visual-{layout}", claim=f"UDOR's visual-integrity error is "
+              f"below the \"do nothing\" error on every seed ({where}; error / do nothing).",
+              metric="visual_ratio", higher_is_better=False, kind="value",
+              paper=Paper(1.0, "visual error below \"do nothing\""), every_seed=True,
+              **common),
+        Claim(id=f"udor-target-visual-vs-ae-{layout}", claim=f"UDOR's visual-integrity error "
+              f"is below the plain auto-encoder's ({where}, 0-255 scale, paired by seed).",
+              metric="visual_error", higher_is_better=False, kind="difference", baseline="ae",
+              paper=Paper(0.0, "visual error below the plain AE's"), **common),
+    )
+
+
+TARGETS = tuple(t for layout in _LAYOUTS for t in _targets(layout))
