@@ -17,6 +17,18 @@ def _images_only(batch: Any) -> torch.Tensor:
     return batch
 
 
+def rank_share(x: torch.Tensor, rank: int = 0, world: int = 1) -> torch.Tensor:
+    """Rank ``rank``'s share of a global batch ``x`` split into ``world`` near-equal parts
+    (``torch.tensor_split`` along the first dimension); ``x`` itself when ``world == 1``.
+
+    Data-parallel training draws the same global batch on every rank and trains each rank on its
+    share, so N processes see the items one process with an N times larger batch sees.
+    """
+    if not 0 <= rank < world:
+        raise ValueError(f"expected 0 <= rank < world, got rank {rank} and world {world}")
+    return x if world == 1 else x.tensor_split(world)[rank]
+
+
 def as_image_tensor(data: torch.Tensor | Dataset) -> torch.Tensor:
     """Stack a (small, few-shot) dataset's images into one ``(N, C, H, W)`` tensor; any label
     an item carries is ignored."""
@@ -37,18 +49,23 @@ class ShuffledBatches:
     same generator after the pass's permutation, exactly like a generator function that
     yields ``items[order[start:start + batch_size]]``. Unlike such a function its position can be
     saved and restored (:meth:`state_dict`), so a training loop that uses it can be resumed.
+
+    Data-parallel use: with ``world > 1`` every rank draws (and transforms) the same global batch
+    of ``batch_size × world`` items and returns its :func:`rank_share`.
     """
 
     def __init__(self, items: torch.Tensor, batch_size: int,
                  generator: torch.Generator | None = None,
                  transform: Callable[..., torch.Tensor] | None = None,
-                 device: torch.device | str | None = None):
+                 device: torch.device | str | None = None, rank: int = 0, world: int = 1):
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         if len(items) == 0:
             raise ValueError("cannot draw batches from an empty set")
         self.items, self.batch_size, self.generator = items, batch_size, generator
         self.transform, self.device = transform, device
+        rank_share(items[:0], rank, world)          # checks the rank
+        self.rank, self.world, self.global_batch = rank, world, batch_size * world
         self.order: torch.Tensor | None = None
         self.position = 0
 
@@ -59,10 +76,11 @@ class ShuffledBatches:
         if self.order is None or self.position >= len(self.items):
             self.order = torch.randperm(len(self.items), generator=self.generator)
             self.position = 0
-        x = self.items[self.order[self.position:self.position + self.batch_size]]
-        self.position += self.batch_size
+        x = self.items[self.order[self.position:self.position + self.global_batch]]
+        self.position += self.global_batch
         if self.transform is not None:
             x = self.transform(x, self.generator)
+        x = rank_share(x, self.rank, self.world)
         return x if self.device is None else x.to(self.device)
 
     def state_dict(self) -> dict[str, Any]:
@@ -78,19 +96,23 @@ class ShuffledBatches:
 def image_batches(data: torch.Tensor | Dataset | DataLoader, batch_size: int,
                   generator: torch.Generator | None = None,
                   augment: Callable[..., torch.Tensor] | None = None,
-                  device: torch.device | str = "cpu") -> Iterator[torch.Tensor]:
+                  device: torch.device | str = "cpu", rank: int = 0,
+                  world: int = 1) -> Iterator[torch.Tensor]:
     """Yield augmented image batches forever.
 
     A tensor or a map-style dataset is reshuffled with ``generator`` every pass (the last, short
     batch is kept, as in ``DataLoader(drop_last=False)``) by a resumable
     :class:`ShuffledBatches`; a ``DataLoader`` is iterated as is (not resumable).
-    ``augment(x, generator)`` is applied to every batch.
+    ``augment(x, generator)`` is applied to every batch. ``rank``/``world``: each rank gets its
+    share of a global batch of ``batch_size × world`` (tensors and datasets only).
     """
     if not isinstance(data, DataLoader):
         images = as_image_tensor(data)
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        return ShuffledBatches(images, batch_size, generator, augment, device)
+        return ShuffledBatches(images, batch_size, generator, augment, device, rank, world)
+    if world > 1:
+        raise ValueError("a DataLoader cannot be split across ranks here; pass a tensor")
 
     def loader_batches() -> Iterator[torch.Tensor]:
         while True:

@@ -70,3 +70,16 @@ class RandomShiftFlip:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(pad={self.pad}, flip={self.flip})"
+
+
+def validation_split(x: torch.Tensor, y: torch.Tensor, seed: int = 12345) -> dict:
+    """A fixed 80/20 split of a training set for tuning: a permutation from ``seed``, every 5th
+    item of it held out. Returns ``{"train": (x, y), "test": (x_val, y_val)}`` (training items
+    in their original order)."""
+    if x.shape[0] != y.shape[0]:
+        raise ValueError(f"x and y need the same number of items, got {x.shape[0]} and "
+                         f"{y.shape[0]}")
+    order = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))
+    val = order[::5]
+    train = torch.cat([order[i::5] for i in range(1, 5)]).sort().values
+    return {"train": (x[train], y[train]), "test": (x[val], y[val])}

@@ -291,6 +291,12 @@ class NetGraft:
                      augment, evaluate, eval_every, val_data, stage_evaluate, lr_schedule).run()
         return self
 
+    def stage_results(self, name: str = "acc") -> dict[str, float]:
+        """The ``stage_evaluate`` value ``name`` at the end of every finished stage, keyed
+        ``block<b>`` (stage 1, block ``b``) and ``net<k>`` (stage 2, first ``k`` blocks)."""
+        return {f"{'block' if r['stage'] == 'block' else 'net'}{r['index']}": r[f"stage_{name}"]
+                for r in self.history if f"stage_{name}" in r}
+
     # -- export --------------------------------------------------------------------------------
     def export(self, merge_adapters: bool = True) -> nn.Sequential:
         """The trained student as a plain ``nn.Sequential`` of the blocks' own modules (no
