@@ -40,3 +40,56 @@ CLAIMS = (
           paper=Paper(90.74, "README table (mean ± std)", (90.25, 91.23)),
           protocol=_CIFAR, ours=_OURS, results=_FILE, unit="%"),
 )
+
+_ISSUE = "issue #7"
+_MNIST = ("netgraft_mnist.json",)
+_DIGITS = ("netgraft_digits.json",)
+_TEACHER2 = Paper(-2.0, "N = 10: NetGraft within 2 points of the teacher")
+_MNIST_OURS = "MNIST, LeNet-5 teacher → half-width student, 1000 steps, 3 paired seeds, CPU"
+_DIGITS_OURS = "digits (embedded), the `quick` preset, 1000 steps, 3 paired seeds, CPU"
+
+
+def _target(id_: str, claim: str, metric: str, paper: Paper, results: tuple[str, ...],
+            ours: str, dataset: str, baseline: str | None = None, **kw) -> Claim:
+    return Claim(id=id_, method="netgraft", dataset=dataset, target=_ISSUE, claim=claim,
+                 metric=metric, higher_is_better=kw.pop("higher", True),
+                 kind="value" if baseline is None else "difference", arm="netgraft",
+                 baseline=baseline, paper=paper,
+                 protocol="N images per class; same images, shared prefix and steps for "
+                          "every student", ours=ours, results=results,
+                 unit=kw.pop("unit", " points"), **kw)
+
+
+def _vs_kd(id_: str, n: int, results: tuple[str, ...], ours: str, dataset: str) -> Claim:
+    return _target(id_, f"With N = {n} NetGraft beats KD (same images, prefix, steps).",
+                   f"test_acc_n{n}", Paper(0.0, f"N = {n}: NetGraft beats KD"), results, ours,
+                   dataset, baseline="kd_kl")
+
+
+def _size(id_: str, results: tuple[str, ...], ours: str, dataset: str) -> Claim:
+    return _target(id_, "The grafted student has at most 40 % of the teacher's parameters.",
+                   "params_ratio", Paper(40.0, "student ≤ 40 % of the teacher's parameters"),
+                   results, ours, dataset, higher=False, scale=100, unit="%")
+
+
+TARGETS = (
+    _target("netgraft-target-mnist-n10-vs-teacher", "With N = 10 the grafted student is within "
+            "2 points of its teacher (MNIST).", "test_acc_n10", _TEACHER2, _MNIST,
+            _MNIST_OURS, "mnist", baseline="teacher"),
+    _vs_kd("netgraft-target-mnist-n1-vs-kd", 1, _MNIST, _MNIST_OURS, "mnist"),
+    _vs_kd("netgraft-target-mnist-n5-vs-kd", 5, _MNIST, _MNIST_OURS, "mnist"),
+    _target("netgraft-target-cifar10-n10-vs-teacher", "With N = 10 the grafted student is "
+            "within 2 points of its teacher (CIFAR-10, VGG teacher from scratch).",
+            "test_acc_n10", _TEACHER2, _FILE, _OURS, "cifar10", baseline="teacher"),
+    _vs_kd("netgraft-target-cifar10-n1-vs-kd", 1, _FILE, _OURS, "cifar10"),
+    _vs_kd("netgraft-target-cifar10-n5-vs-kd", 5, _FILE, _OURS, "cifar10"),
+    _vs_kd("netgraft-target-cifar10-n10-vs-kd", 10, _FILE, _OURS, "cifar10"),
+    _target("netgraft-target-digits-n10-vs-teacher", "With N = 10 the grafted student is within "
+            "2 points of its teacher (digits).", "test_acc_n10", _TEACHER2, _DIGITS,
+            _DIGITS_OURS, "digits", baseline="teacher"),
+    _vs_kd("netgraft-target-digits-n1-vs-kd", 1, _DIGITS, _DIGITS_OURS, "digits"),
+    _vs_kd("netgraft-target-digits-n5-vs-kd", 5, _DIGITS, _DIGITS_OURS, "digits"),
+    _size("netgraft-target-digits-size", _DIGITS, _DIGITS_OURS, "digits"),
+    _size("netgraft-target-mnist-size", _MNIST, _MNIST_OURS, "mnist"),
+    _size("netgraft-target-cifar10-size", _FILE, _OURS, "cifar10"),
+)
