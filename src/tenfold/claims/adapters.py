@@ -15,7 +15,9 @@ Shapes (tried in this order):
 ``runs``      ``{"runs": [{"seeds", "preset", "results": {dataset: {method:
               {"<metric>_per_seed": [...]}}}}]}`` (gnn_baselines); section ``<dataset>-<preset>``.
 ``rows``      ``{"rows": [{"seed", "method", metric: x, ...}]}`` (snapmix_finetune,
-              snapmix_flowers_gpu); a row's ``init`` joins the method name as ``method@init``.
+              snapmix_flowers_gpu); a row's ``init`` joins the method name as ``method@init``;
+              a row without ``method`` is named by its text fields joined by ``/``
+              (snapmix_label_fidelity: ``"none/eval"``, CAM model / BN mode).
 ``timings``   ``{"results": {section: {"ms_per_iter_median" | "median_step_s": {method: x}}}}``
               with one seed (osgan_speed, snapmix_cost); section = the results key.
 ``sections``  ``{section: [{"per_seed", "command", ...}, ...]}`` (spagan_reproduce,
@@ -147,10 +149,18 @@ def _from_runs(data: dict, name: str) -> dict[str, dict]:
     return out
 
 
+def _row_method(row: dict) -> str:
+    """A row's arm: ``method`` (``method@init`` with an ``init``), else its text fields joined
+    by ``/`` (``{"cam_model": "none", "cam_bn_mode": "eval"}`` -> ``"none/eval"``)."""
+    if "method" in row:
+        return str(row["method"]) + (f"@{row['init']}" if "init" in row else "")
+    return "/".join(v for k, v in row.items() if isinstance(v, str))
+
+
 def _from_rows(data: dict, name: str) -> dict[str, dict]:
     per_seed: dict[str, dict[str, dict[str, float]]] = {}
     for row in data["rows"]:
-        method = str(row["method"]) + (f"@{row['init']}" if "init" in row else "")
+        method = _row_method(row)
         metrics = _numeric({k: v for k, v in row.items() if k not in {"seed", "method"}})
         per_seed.setdefault(str(int(row["seed"])), {})[method] = metrics
     return {"": {**_header(data, data, name), "seeds": _seeds_of(per_seed),
@@ -224,7 +234,8 @@ def _shape(data: Any) -> str | None:
             for arms in data["results"].values()):
         return "run"
     if isinstance(data.get("rows"), list) and data["rows"] and all(
-            isinstance(r, dict) and "seed" in r and "method" in r for r in data["rows"]):
+            isinstance(r, dict) and "seed" in r and ("method" in r or any(
+                isinstance(v, str) for v in r.values())) for r in data["rows"]):
         return "rows"
     if isinstance(data.get("results"), dict) and data["results"] and all(
             isinstance(r, dict) and any(k in r for k in _TIMING_KEYS)
