@@ -45,6 +45,14 @@ def test_bad_config_is_refused():
         plan_run("udor", preset="smoke", overrides=["slots=offset", "max_offset=0"])
     with pytest.raises(ConfigError):
         plan_run("udor", preset="smoke", overrides=["slots=grid"])
+    # declared rules (one error naming the setting) and the one cross-field check
+    for override, name in [("classes=0,1,2,3,4", "classes"), ("classes=0,12", "classes"),
+                           ("num_test=5", "num_test"), ("group_size=1", "group_size"),
+                           ("object_size=20", "object_size"), ("dataset=cifar10", "dataset"),
+                           ("iters=0", "iters"), ("lr=nan", "lr"), ("max_offset=-1",
+                                                                      "max_offset")]:
+        with pytest.raises(ConfigError, match=name):
+            plan_run("udor", preset="smoke", overrides=[override])
 
 
 def test_mnist_pools_from_the_mirror(mirror, monkeypatch):

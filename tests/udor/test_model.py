@@ -93,7 +93,8 @@ def test_methods_compute_their_terms_only():
                          "p_own"}
     assert 0 < h[0]["p_empty"] < 1 and 0 < h[0]["p_own"] < 1
     _, h = train("ae", 0, 2)
-    assert set(h[0]) == {"rec", "loss"} and h[0]["loss"] == pytest.approx(h[0]["rec"])
+    # the official weight 1 on images in [-1, 1] = 4 on images in [0, 1]: Σ(2a − 2b)² = 4 Σ(a − b)²
+    assert set(h[0]) == {"rec", "loss"} and h[0]["loss"] == pytest.approx(4 * h[0]["rec"])
     _, h = train("s-ae", 0, 2)
     assert set(h[0]) == {"rec", "sup", "loss"}
 

@@ -3,9 +3,9 @@
 One iteration (Feng et al., arXiv 2004.01426, official schedule):
 
     z = E(x),  r = z ⊙ m_k  (k uniform per image),  x̂ = Dec(r)
-    L = w_rec · mean_b ‖Dec(z) − x‖²                   reconstruction
+    L = w_rec · mean_b ‖Dec(z) − x‖²                   reconstruction (w_rec = 4: see PIXEL_SCALE)
       + w_rep · mean_b ‖r − E(x̂)‖²                     the removed image re-encodes to r
-      + w_zero · ‖Dec(0) − 0‖²                         the empty code draws an empty canvas
+      + w_zero · ‖Dec(0) − 0‖²                         the empty code draws an empty canvas (40)
       + w_cls · fuzzy(C(z_1..K), C(0))                 fuzzy part classification
       + w_gan · (−mean_b D(x̂))                          removed images must look real
       + w_sup · CE(C(z_k), k·present_k)                S-AE only (labels)
@@ -41,13 +41,20 @@ FuzzyForm = Literal["official", "marginal"]
 FUZZY = {"official": fuzzy_loss, "marginal": fuzzy_marginal_loss}
 
 
+#: The official code sums squared pixel errors of images in ``[−1, 1]``; ours are in ``[0, 1]``,
+#: where the same sums are 4× smaller. Pixel-space weights are multiplied by this factor so that
+#: every term keeps the official *relative* weight (rec 1, zero 10 on ``[−1, 1]``).
+PIXEL_SCALE = 4.0
+
+
 @dataclass(frozen=True)
 class Weights:
-    """Loss weights; the defaults are the official Multi-MNIST run (``GAN_1_1_10_1000``)."""
+    """Loss weights; the defaults are the official Multi-MNIST run (``GAN_1_1_10_1000``), with
+    the pixel terms rescaled to images in ``[0, 1]`` (:data:`PIXEL_SCALE`)."""
 
-    rec: float = 1.0
+    rec: float = 1.0 * PIXEL_SCALE
     rep: float = 1.0
-    zero: float = 10.0
+    zero: float = 10.0 * PIXEL_SCALE
     cls: float = 1000.0
     gan: float = 1.0
     sup: float = 0.0
