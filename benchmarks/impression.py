@@ -1,42 +1,60 @@
-"""Impression space (arXiv 2007.05441) on digits: all four experiments over seeds, paired.
+"""Impression space (arXiv 2007.05441): all four experiments over seeds, paired, on digits or
+CIFAR-10.
 
 Runs the ``impression`` recipe through the runtime (one template, verifier and set of decodings
-per seed) and writes ``benchmarks/results/impression.json``: every metric's mean ± std over seeds
-per method, the per-seed values and the paired comparisons of the issue's targets:
+per seed) with settings pinned here (``PINNED``; never the preset's values) and writes
+``benchmarks/results/impression[_cifar10].json``: every metric's mean ± std over seeds per
+method, the per-seed values and the paired comparisons of the issue's targets:
 
-* retrieval: impression − penultimate, impression − pixels (LOO 1-NN accuracy);
+* retrieval: every impression view − penultimate, impression − pixels (LOO 1-NN accuracy);
 * reconstruction: impression − mean image, impression − same-class image (PSNR, SSIM), and the
   per-layer ablation;
 * translation: verifier success and SSIM to the source, impression − each CE-only baseline;
 * synthesis: student accuracy, impression − DeepInversion-style, impression − noise, and the gap
   real − impression;
 
-then the wall time of ``decode`` of 64 digits at 1,000 steps (one torch thread; a template of
-the recipe's architecture with BN statistics set by one pass over the training digits — the
-cost does not depend on the weights). The file is rewritten after every stage.
+then (``--decode-steps`` > 0) the wall time of ``decode`` of 64 images at 1,000 steps (one torch
+thread; a template of the pinned architecture with BN statistics set by one pass over the
+training images — the cost does not depend on the weights). Rewritten after every stage.
 
     python benchmarks/impression.py --seeds 0 1 2
+    python benchmarks/impression.py --dataset cifar10 --seeds 0 1 2 --decode-steps 0
     python benchmarks/impression.py --tiny            # checks the script only (smoke preset)
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import shlex
-import sys
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
-from tenfold.runtime.launch import machine_info, start_run
+import harness
+from tenfold.runtime.launch import start_run
 from tenfold.runtime.stats import mean_std, paired_difference
 
-RESULTS = Path(__file__).resolve().parent / "results"
+# the settings of each dataset's run, pinned (the recipe's ``quick`` may shrink independently)
+PINNED = {
+    "digits": ["image_size=16", "template_widths=16,32,64", "template_epochs=6",
+               "verifier_widths=16,32", "verifier_epochs=6", "train_subset=0",
+               "retrieval_images=360", "recon_images=16", "recon_steps=200",
+               "ablation_layers=1,3", "translate_pairs=1-7,3-8,0-6", "translate_images=8",
+               "translate_steps=200", "translate_lr=0.02", "ce_lr_scales=1,5",
+               "synth_per_class=10", "synth_steps=150", "student_epochs=40",
+               "iterations_per_step=25"],
+    # CIFAR-10: the template of benchmarks/impression_retrieval.py (10,000 training images,
+    # 8 epochs, one CPU thread); small decoding budgets (the cost is per pixel)
+    "cifar10": ["image_size=32", "template_widths=16,32,64", "template_epochs=8",
+                "verifier_widths=16,32", "verifier_epochs=8", "train_subset=10000",
+                "retrieval_images=1000", "recon_images=8", "recon_steps=200",
+                "ablation_layers=1,3", "translate_pairs=3-5,1-9,0-8", "translate_images=8",
+                "translate_steps=200", "translate_lr=0.02", "ce_lr_scales=1,5",
+                "synth_per_class=10", "synth_steps=100", "student_epochs=40",
+                "iterations_per_step=25"],
+}
 
 
 def comparisons(per_seed: dict[str, dict]) -> dict[str, dict]:
@@ -51,10 +69,10 @@ def comparisons(per_seed: dict[str, dict]) -> dict[str, dict]:
         return {**paired_difference(x, y), "per_seed": [u - v for u, v in pairs]}
 
     methods = per_seed[seeds[0]]
-    out = {
-        "retrieval": {"impression-penultimate": diff("impression", "penultimate",
-                                                     "retrieval_1nn"),
-                      "impression-pixels": diff("impression", "pixels", "retrieval_1nn")},
+    out: dict[str, dict] = {
+        "retrieval": {f"{m}-penultimate": diff(m, "penultimate", "retrieval_1nn")
+                      for m in methods if m.startswith("impression")
+                      and "retrieval_1nn" in methods[m]},
         "reconstruction": {f"impression-{anchor}:{metric}": diff("impression", anchor, metric)
                            for anchor in ("mean-image", "same-class")
                            for metric in ("recon_psnr", "recon_ssim")},
@@ -64,6 +82,7 @@ def comparisons(per_seed: dict[str, dict]) -> dict[str, dict]:
                       "impression-noise": diff("impression", "noise", "student_acc"),
                       "real-impression": diff("real", "impression", "student_acc")},
     }
+    out["retrieval"]["impression-pixels"] = diff("impression", "pixels", "retrieval_1nn")
     for m in methods:
         if m.startswith("ce-only"):
             for metric in ("translate_verifier", "translate_ssim"):
@@ -74,20 +93,17 @@ def comparisons(per_seed: dict[str, dict]) -> dict[str, dict]:
     return out
 
 
-def decode_timing(images: int, steps: int) -> dict:
-    """Wall time of decoding ``images`` digits at ``steps`` steps (one thread)."""
-    from tenfold.augment.models import SmallResNet
+def decode_timing(dataset: str, widths: tuple[int, ...], size: int, images: int,
+                  steps: int) -> dict:
+    """Wall time of decoding ``images`` images at ``steps`` steps (one thread)."""
     from tenfold.data.tensor_images import image_tensors
-    from tenfold.impression import TemplateNetwork, decode
-    from tenfold.recipes.impression import ImpressionConfig, Standardize
+    from tenfold.impression import TemplateNetwork, decode, template_classifier
 
-    config = ImpressionConfig()
-    x, _ = image_tensors("digits")["train"]
-    x = F.interpolate(x, size=(config.image_size,) * 2, mode="bilinear",
-                      align_corners=False).clamp(0, 1)
+    x, _ = image_tensors(dataset)["train"]
+    x = F.interpolate(x.float(), size=(size, size), mode="bilinear",
+                      align_corners=False).clamp(0, 1)[:2000]
     torch.manual_seed(0)
-    net = torch.nn.Sequential(Standardize(x.mean((0, 2, 3)), x.std((0, 2, 3))),
-                              SmallResNet(10, config.template_widths, 1))
+    net = template_classifier(widths, x)
     for m in net.modules():
         if isinstance(m, torch.nn.BatchNorm2d):
             m.momentum = None
@@ -99,59 +115,60 @@ def decode_timing(images: int, steps: int) -> dict:
     start = time.perf_counter()
     decode(template, target, "noise", image_shape=tuple(x.shape[1:]), steps=steps,
            iterations_per_step=steps, generator=torch.Generator().manual_seed(0),
-           first_layer_weight=config.first_layer_weight, tv=config.tv, jitter=config.jitter)
+           first_layer_weight=10.0, tv=1e-3, jitter=1)
     seconds = time.perf_counter() - start
     return {"images": images, "steps": steps, "seconds": seconds,
             "ms_per_step": 1000 * seconds / steps, "threads": torch.get_num_threads(),
-            "architecture": f"SmallResNet{config.template_widths}, "
-                            f"{config.image_size}x{config.image_size} px"}
+            "architecture": f"SmallResNet{widths}, {size}x{size} px"}
+
+
+def _setting(pinned: list[str], key: str) -> str:
+    return next(v.split("=", 1)[1] for v in pinned if v.startswith(key + "="))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.parser("impression", __doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--preset", default="quick")
-    parser.add_argument("--set", nargs="*", default=[], help="recipe overrides key=value")
+    parser.add_argument("--dataset", choices=sorted(PINNED), default="digits")
+    parser.add_argument("--set", nargs="*", default=[], help="more recipe overrides key=value")
     parser.add_argument("--decode-images", type=int, default=64)
-    parser.add_argument("--decode-steps", type=int, default=1000)
+    parser.add_argument("--decode-steps", type=int, default=1000, help="0: no timing")
     parser.add_argument("--tiny", action="store_true", help="smoke preset, 1 seed, short timing")
-    parser.add_argument("--out", type=Path, default=RESULTS / "impression.json")
-    args = parser.parse_args()
-    torch.set_num_threads(1)
+    args = harness.parse(parser)
+    preset, overrides = "quick", [*PINNED[args.dataset], *args.set]
     if args.tiny:
-        args.preset, args.seeds, args.decode_images, args.decode_steps = "smoke", [0], 4, 10
+        preset, overrides, args.seeds = "smoke", list(args.set), [0]
+        args.decode_images, args.decode_steps = 4, min(args.decode_steps, 10)
         args.out = Path(tempfile.mkdtemp()) / "impression.json"
-    result: dict = {"command": "python " + shlex.join(sys.argv), "preset": args.preset,
-                    "overrides": args.set, "seeds": args.seeds, "machine": machine_info(),
-                    "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-
-    def write() -> None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = args.out.with_suffix(".tmp")
-        tmp.write_text(json.dumps(result, indent=1, sort_keys=True))
-        tmp.replace(args.out)
-
+    elif args.out == harness.RESULTS / "impression.json" and args.dataset != "digits":
+        args.out = harness.RESULTS / f"impression_{args.dataset}.json"
     with tempfile.TemporaryDirectory() as runs:
         start = time.perf_counter()
-        path = start_run("impression", preset=args.preset, seeds=args.seeds,
-                         overrides=args.set, out=runs, device="cpu")
+        path = start_run("impression", preset=preset, seeds=args.seeds, overrides=overrides,
+                         dataset=args.dataset, out=runs, device="cpu")
         summary = json.loads((path / "summary.json").read_text())
         timings = json.loads((path / "timings.json").read_text()) \
             if (path / "timings.json").exists() else {}
-        result["recipe_wall_s"] = time.perf_counter() - start
+        wall = time.perf_counter() - start
     per_seed = summary["per_seed"]
-    result["settings"] = summary["settings"]
-    result["aggregate"] = {m: {k: mean_std([per_seed[s][m][k] for s in per_seed
-                                            if k in per_seed[s].get(m, {})])
-                               for k in metrics}
-                           for m, metrics in per_seed[str(args.seeds[0])].items()}
-    result["per_seed"] = per_seed
-    result["paired"] = comparisons(per_seed)
-    result["timings"] = timings
-    write()
-    result["decode_timing"] = decode_timing(args.decode_images, args.decode_steps)
-    write()
-    print(json.dumps({"paired": result["paired"], "decode": result["decode_timing"]}, indent=1))
+    fields = {"dataset": args.dataset, "preset": preset, "overrides": overrides,
+              "recipe_wall_s": wall, "timings": timings,
+              "aggregate": {m: {k: mean_std([per_seed[s][m][k] for s in per_seed
+                                             if k in per_seed[s].get(m, {})])
+                                for k in metrics}
+                            for m, metrics in per_seed[str(args.seeds[0])].items()},
+              "paired": comparisons(per_seed)}
+    out = harness.result("impression", args, per_seed=harness.per_seed_of(summary),
+                         seeds=args.seeds, settings={"recipe": summary["settings"]}, **fields)
+    harness.write_result(args.out, out)
+    if args.decode_steps > 0:
+        widths = tuple(int(w) for w in _setting(PINNED[args.dataset], "template_widths")
+                       .split(","))
+        size = int(_setting(PINNED[args.dataset], "image_size"))
+        out["decode_timing"] = decode_timing(args.dataset, widths, size, args.decode_images,
+                                             args.decode_steps)
+        harness.write_result(args.out, out)
+    print(json.dumps({"paired": out["paired"], "decode": out.get("decode_timing")}, indent=1))
     print("wrote", args.out)
 
 

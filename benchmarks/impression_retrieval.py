@@ -1,72 +1,80 @@
-"""Retrieval in impression space vs penultimate features vs pixels on digits, per template depth
-(the ``impression`` recipe's retrieval experiment only, paired over seeds).
+"""Retrieval in impression space vs penultimate features vs pixels, per template (depth and
+training length), on digits or CIFAR-10: the ``impression`` recipe's retrieval experiment only,
+paired over seeds.
 
-Writes ``benchmarks/results/impression_retrieval.json``: per template (widths) the LOO 1-NN
-accuracy of 360 test digits in each space (mean ± std over seeds), per-seed values and the paired
-difference impression − penultimate. Rewritten after every template.
+Every impression view the recipe scores is reported (z-scored mean+std of all BN layers =
+``impression``; ``-raw`` not standardised; ``-mean`` means only; ``-logstd`` log σ; ``-balanced``
+every layer's block scaled to equal weight; ``-last`` the last stage's BN layers only;
+``-selected`` the view with the best LOO 1-NN accuracy on training images, then scored on the
+test images), each paired against ``penultimate`` (the template's pooled features, raw).
+
+Writes ``benchmarks/results/impression_retrieval[_cifar10].json``, rewritten after every template:
 
     python benchmarks/impression_retrieval.py --seeds 0 1 2
-    python benchmarks/impression_retrieval.py --dataset cifar10 --templates depth3 \
-        --set train_subset=5000 template_epochs=4 \
-        --out benchmarks/results/impression_retrieval_cifar10.json
+    python benchmarks/impression_retrieval.py --dataset cifar10 --seeds 0 1 2 \
+        --templates c10-depth3-e8 c10-depth3-e4
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import shlex
-import sys
 import tempfile
-from datetime import datetime, timezone
-from pathlib import Path
 
-import torch
-
-from tenfold.runtime.launch import machine_info, start_run
+import harness
+from tenfold.runtime.launch import start_run
 from tenfold.runtime.stats import mean_std, paired_difference
 
-RESULTS = Path(__file__).resolve().parent / "results"
-TEMPLATES = {"depth2": "16,32", "depth3": "16,32,64", "depth4": "16,32,64,128"}
+# name -> recipe settings pinned here (never the preset's values)
+TEMPLATES = {
+    "depth2": ["template_widths=16,32"],
+    "depth3": ["template_widths=16,32,64"],
+    "depth3-e15": ["template_widths=16,32,64", "template_epochs=15"],
+    "depth4": ["template_widths=16,32,64,128"],
+    "c10-depth3-e4": ["template_widths=16,32,64", "train_subset=5000", "template_epochs=4"],
+    "c10-depth3-e8": ["template_widths=16,32,64", "train_subset=10000", "template_epochs=8"],
+    "c10-depth4-e8": ["template_widths=16,32,64,128", "train_subset=10000",
+                      "template_epochs=8"],
+}
+COMMON = {"digits": ["image_size=16", "retrieval_images=360", "template_epochs=6", "lr=0.002",
+                     "batch_size=64"],
+          "cifar10": ["image_size=32", "retrieval_images=1000", "lr=0.002", "batch_size=64"]}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.parser("impression_retrieval", __doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--dataset", default="digits")
-    parser.add_argument("--templates", nargs="+", default=list(TEMPLATES))
-    parser.add_argument("--set", nargs="*", default=[], help="more recipe overrides key=value")
-    parser.add_argument("--out", type=Path, default=RESULTS / "impression_retrieval.json")
-    args = parser.parse_args()
-    torch.set_num_threads(1)
-    result: dict = {"command": "python " + shlex.join(sys.argv), "preset": "quick",
-                    "dataset": args.dataset, "overrides": args.set,
-                    "seeds": args.seeds, "machine": machine_info(),
-                    "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                    "templates": {}}
+    parser.add_argument("--dataset", choices=sorted(COMMON), default="digits")
+    parser.add_argument("--templates", nargs="+", choices=sorted(TEMPLATES),
+                        default=["depth2", "depth3", "depth3-e15", "depth4"])
+    args = harness.parse(parser)
+    if args.out == harness.RESULTS / "impression_retrieval.json" and args.dataset != "digits":
+        args.out = harness.RESULTS / f"impression_retrieval_{args.dataset}.json"
+    result = harness.record("impression_retrieval", args, dataset=args.dataset,
+                            seeds=args.seeds, templates={})
     for name in args.templates:
-        widths = TEMPLATES[name]
+        overrides = ["experiments=retrieval", *COMMON[args.dataset], *TEMPLATES[name]]
         with tempfile.TemporaryDirectory() as runs:
             path = start_run("impression", preset="quick", seeds=args.seeds, out=runs,
-                             dataset=args.dataset, device="cpu",
-                             overrides=["experiments=retrieval", f"template_widths={widths}",
-                                        *args.set])
+                             dataset=args.dataset, device="cpu", overrides=overrides)
             per_seed = json.loads((path / "summary.json").read_text())["per_seed"]
         seeds = sorted(per_seed)
+        methods = [m for m in per_seed[seeds[0]] if "retrieval_1nn" in per_seed[seeds[0]][m]]
 
         def values(method: str, per_seed=per_seed, seeds=seeds) -> list[float]:
             return [per_seed[s][method]["retrieval_1nn"] for s in seeds]
-        result["templates"][name] = {
-            "widths": widths,
-            "template_acc": mean_std([per_seed[s]["impression"]["template_acc"] for s in seeds]),
-            **{m: mean_std(values(m)) for m in ("impression", "penultimate", "pixels")},
-            "impression-penultimate": paired_difference(values("impression"),
-                                                        values("penultimate")),
-            "per_seed": per_seed}
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=1, sort_keys=True))
-        print(name, {m: round(result["templates"][name][m]["mean"], 4)
-                     for m in ("impression", "penultimate", "pixels")}, flush=True)
+        entry = {"overrides": overrides,
+                 "template_acc": mean_std([per_seed[s]["impression"]["template_acc"]
+                                           for s in seeds]),
+                 "retrieval_1nn": {m: mean_std(values(m)) for m in methods},
+                 "minus_penultimate": {m: paired_difference(values(m), values("penultimate"))
+                                       for m in methods if m.startswith("impression")},
+                 "selected_view": [per_seed[s]["impression-selected"]["selected_view"]
+                                   for s in seeds],
+                 "per_seed": per_seed}
+        result["templates"][name] = entry
+        harness.write_result(args.out, result)
+        print(name, f"template {entry['template_acc']['mean']:.3f}",
+              {m: round(v["mean"], 4) for m, v in entry["retrieval_1nn"].items()}, flush=True)
 
 
 if __name__ == "__main__":

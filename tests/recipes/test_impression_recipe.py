@@ -19,11 +19,19 @@ def test_smoke_run_scores_all_four_experiments(tmp_path):
     summary = json.loads((path / "summary.json").read_text())
     agg = {m: {k: v["mean"] for k, v in s.items()} for m, s in summary["aggregate"].items()}
     assert summary["dataset"] == "digits"
-    assert {"impression", "deepinversion", "noise", "real", "penultimate", "pixels", "ce-only",
-            "mean-image", "same-class", "impression-first1"} == set(agg)
+    views = {f"impression-{v}" for v in ("raw", "mean", "logstd", "balanced", "last",
+                                         "selected")}
+    assert {"impression", "deepinversion", "noise", "real", "penultimate", "penultimate-z",
+            "pixels", "ce-only", "mean-image", "same-class", "impression-first1"} | views \
+        == set(agg)
+    # the selected view's test score is the score of the view it names
+    order = ["impression", "impression-raw", "impression-mean", "impression-logstd",
+             "impression-balanced", "impression-last"]
+    chosen = order[int(agg["impression-selected"]["selected_view"])]
+    assert agg["impression-selected"]["retrieval_1nn"] == agg[chosen]["retrieval_1nn"]
     for method in ("impression", "deepinversion", "noise", "real"):
         assert 0.0 <= agg[method]["student_acc"] <= 1.0
-    for method in ("impression", "penultimate", "pixels"):
+    for method in ("impression", "penultimate", "pixels", *views):
         assert 0.0 <= agg[method]["retrieval_1nn"] <= 1.0
     # raw-pixel retrieval against an independent computation on the first 40 test digits
     x, y = image_tensors("digits")["test"]
@@ -38,7 +46,7 @@ def test_smoke_run_scores_all_four_experiments(tmp_path):
     assert agg["noise"]["template_agrees"] <= 1.0
     figures = {p.name for p in (path / "figures").iterdir()}
     assert {"reconstruction-seed0.png", "translation-seed0.png", "synthesis-seed0.png",
-            "student-accuracy-seed0.png"} <= figures
+            "student_acc.png"} <= figures        # the last: the runtime's bars of student_acc
 
 
 def test_bad_config_is_refused():
@@ -52,3 +60,8 @@ def test_bad_config_is_refused():
         plan_run("impression", preset="smoke", overrides=["decode_lr=nan"])
     with pytest.raises(ConfigError, match="dataset"):
         plan_run("impression", preset="smoke", overrides=["dataset=mnist"])
+    for bad in ("experiments=retrieval,bogus", "experiments=", "image_size=4",
+                "retrieval_images=1", "ce_lr_scales=0", "recon_steps=0", "tv=-1",
+                "template_widths=16,0"):
+        with pytest.raises(ConfigError, match=bad.split("=")[0]):
+            plan_run("impression", preset="smoke", overrides=[bad])

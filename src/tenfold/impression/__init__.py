@@ -4,29 +4,55 @@ the space for retrieval, unpaired translation and synthesis; with a DeepInversio
 """
 
 from tenfold.impression.applications import (
-                                             Standardizer,
-                                             deepinversion_decoder,
-                                             deepinversion_synthesize,
-                                             similarity,
-                                             synthesize,
-                                             translate,
+    Standardizer,
+    class_score_decoder,
+    deepinversion_decoder,
+    deepinversion_synthesize,
+    similarity,
+    synthesize,
+    translate,
 )
 from tenfold.impression.decode import (
-                                             DecodeSettings,
-                                             ImageDecoder,
-                                             decode,
-                                             decoder,
-                                             deepinversion_objective,
-                                             impression_loss,
-                                             impression_objective,
-                                             total_variation,
+    DecodeSettings,
+    ImageDecoder,
+    decode,
+    decoder,
+    deepinversion_objective,
+    impression_loss,
+    impression_objective,
+    total_variation,
+)
+from tenfold.impression.evaluation import (
+    ablation_weights,
+    class_balanced_indices,
+    class_impressions,
+    reconstruction_scores,
+    retrieval_scores,
+    same_class_images,
+    translation_scores,
 )
 from tenfold.impression.metrics import loo_1nn_accuracy, psnr, ssim
+from tenfold.impression.models import (
+    Standardize,
+    bn_layer_count,
+    last_stage_layers,
+    predict_labels,
+    template_classifier,
+)
+from tenfold.impression.retrieval import (
+    ImpressionView,
+    impression_features,
+    penultimate_features,
+)
 from tenfold.impression.template import Impression, TemplateNetwork, fingerprint
 
 __all__ = [
-    "DecodeSettings", "ImageDecoder", "Impression", "Standardizer", "TemplateNetwork", "decode",
-    "decoder", "deepinversion_decoder", "deepinversion_objective", "deepinversion_synthesize",
-    "fingerprint", "impression_loss", "impression_objective", "loo_1nn_accuracy", "psnr",
-    "similarity", "ssim", "synthesize", "total_variation", "translate",
+    "DecodeSettings", "ImageDecoder", "Impression", "ImpressionView", "Standardize",
+    "Standardizer", "TemplateNetwork", "ablation_weights", "bn_layer_count",
+    "class_balanced_indices", "class_impressions", "class_score_decoder", "decode", "decoder",
+    "deepinversion_decoder", "deepinversion_objective", "deepinversion_synthesize",
+    "fingerprint", "impression_features", "impression_loss", "impression_objective",
+    "last_stage_layers", "loo_1nn_accuracy", "penultimate_features", "predict_labels", "psnr",
+    "reconstruction_scores", "retrieval_scores", "same_class_images", "similarity", "ssim",
+    "synthesize", "template_classifier", "total_variation", "translate", "translation_scores",
 ]

@@ -8,6 +8,8 @@ impression matching, the DeepInversion-style synthesis baseline, and similarity.
   (a class's or a dataset's), optionally with a cross-entropy term towards ``target_class``.
 * ``deepinversion_synthesize(template, labels)``: the baseline — batch statistics matched to the
   BN running statistics plus a class cross-entropy (Yin et al., arXiv 1912.08795).
+* ``class_score_decoder(template, x, labels)``: the translation baseline — the same optimiser
+  starting at ``x`` with only a cross-entropy towards ``labels`` (no impression term).
 * ``Standardizer`` / ``similarity``: distances between impressions after z-scoring every
   dimension with a reference set, ``s(a, b) = −‖z(I(a)) − z(I(b))‖₂``.
 """
@@ -28,8 +30,8 @@ from tenfold.impression.decode import (
 )
 from tenfold.impression.template import Impression, TemplateNetwork
 
-__all__ = ["Standardizer", "deepinversion_decoder", "deepinversion_synthesize", "similarity",
-           "synthesize", "translate"]
+__all__ = ["Standardizer", "class_score_decoder", "deepinversion_decoder",
+           "deepinversion_synthesize", "similarity", "synthesize", "translate"]
 
 TRANSLATE_DEFAULTS = {"steps": 300, "lr": 0.02, "tv": 0.0, "jitter": 0}
 
@@ -78,6 +80,23 @@ def deepinversion_decoder(template: TemplateNetwork, labels: Tensor,
     def monitor(x: Tensor) -> Tensor:
         return objective(x)[0]
     return ImageDecoder(template, objective, x0, settings, labels, generator, monitor)
+
+
+def class_score_decoder(template: TemplateNetwork, init: Tensor, labels: Tensor,
+                        settings: DecodeSettings | None = None,
+                        generator: torch.Generator | None = None, **overrides) -> ImageDecoder:
+    """The cross-entropy-only baseline of translation as a resumable :class:`ImageDecoder`:
+    start at ``init`` and minimise ``CE(f(x), labels)`` (plus the priors) with no impression
+    term; ``ce_weight`` is forced to 1."""
+    if labels.shape != (init.shape[0],):
+        raise ValueError(f"labels: expected shape ({init.shape[0]},), got {tuple(labels.shape)}")
+    settings = settings or DecodeSettings()
+    settings = DecodeSettings(**{**vars(settings), **overrides, "ce_weight": 1.0})
+
+    def objective(x: Tensor) -> tuple[Tensor, Tensor]:
+        return x.new_zeros(x.shape[0]), template.forward_stats(x)[0]
+    return ImageDecoder(template, objective, init.to(template.device), settings, labels,
+                        generator)
 
 
 def deepinversion_synthesize(template: TemplateNetwork, labels: Tensor,

@@ -1,134 +1,84 @@
 """``impression``: impression space from a deep template network (Fang et al., arXiv
-2007.05441), four experiments on one trained template per seed.
+2007.05441): four experiments on one trained template per seed (digits by default, CIFAR-10 from
+the mirror), each against named baselines, every loop resumable through ``ctx.fit``.
 
-Template: a small ResNet with BatchNorm (:class:`tenfold.augment.models.SmallResNet`) trained
-here on scikit-learn's digits (embedded default, bilinearly up-sampled to ``image_size``) or
-CIFAR-10 (mirror), cached per seed. An independently trained *verifier* (other widths, other
-seed) judges translations; fresh *students* measure synthesis.
+1. retrieval — LOO 1-NN class accuracy in impression views vs penultimate features vs pixels;
+2. reconstruction — PSNR/SSIM of decoded test images vs a mean-image and a same-class anchor,
+   and a per-layer ablation;
+3. translation a → b — success judged by an independent verifier, SSIM to the source, against a
+   cross-entropy-only baseline;
+4. synthesis — a fresh student trained on N images: impression matching vs DeepInversion-style vs
+   noise (floor) vs N real images (ceiling).
 
-1. Retrieval: leave-one-out 1-NN class accuracy of test images in standardised impression
-   space vs the template's penultimate features vs raw pixels.
-2. Reconstruction: PSNR/SSIM of test images decoded from their impressions (noise start),
-   next to two scale anchors (the training-mean image, a random same-class training image), and
-   a per-layer ablation (only the first ``k`` BN layers matched).
-3. Unpaired translation a → b: start at class-a test images, match class b's mean impression;
-   success = the verifier predicts b; SSIM to the source; baseline: the same optimiser with
-   only a cross-entropy towards b.
-4. Data-free synthesis, downstream: a fresh student trained only on N images labelled by the
-   template — impression matching of class impressions vs DeepInversion-style (BN running
-   statistics + CE) vs uniform noise (floor) vs N real training images (ceiling).
-
-Every decoding and training loop runs through ``ctx.fit`` (resumable inside a method).
+The scores live in :mod:`tenfold.impression.evaluation`; docs/methods/impression.md has the rest.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
+from typing import Annotated, Literal
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from tenfold.augment.models import SmallResNet
+from tenfold import impression as isp
 from tenfold.data.tensor_images import image_tensors
 from tenfold.distill import accuracy
 from tenfold.errors import ConfigError
-from tenfold.impression import (
-    DecodeSettings,
-    ImageDecoder,
-    Impression,
-    Standardizer,
-    TemplateNetwork,
-    decoder,
-    deepinversion_decoder,
-    loo_1nn_accuracy,
-    psnr,
-    ssim,
-)
+from tenfold.impression import DecodeSettings, Impression, ImpressionView, TemplateNetwork
 from tenfold.loops import classifier_trainer
 from tenfold.runtime.io import cached_torch
 from tenfold.runtime.registry import Recipe, register_recipe
+from tenfold.runtime.rules import Rule
 from tenfold.runtime.seeding import seed_everything
 
-log = logging.getLogger(__name__)
-
-DATASETS = ("digits", "cifar10")
-EXPERIMENTS = ("retrieval", "synthesis", "reconstruction", "translation")
+Experiment = Literal["retrieval", "synthesis", "reconstruction", "translation"]
+Steps = Annotated[int, Rule(low=1, meaning="decoding steps (Adam iterations)")]
+Count = Annotated[int, Rule(low=1, meaning="images")]
 
 
 @dataclass
 class ImpressionConfig:
-    """Settings of the ``impression`` recipe (defaults = ``quick``)."""
+    """Settings of the ``impression`` recipe (defaults: the benchmark scale; ``quick`` shrinks)."""
 
-    dataset: str = "digits"
-    experiments: tuple[str, ...] = EXPERIMENTS
-    image_size: int = 16
-    train_subset: int = 0
+    dataset: Literal["digits", "cifar10"] = "digits"
+    experiments: Annotated[tuple[Experiment, ...], Rule(nonempty=True, unique=True)] = (
+        "retrieval", "synthesis", "reconstruction", "translation")
+    image_size: Annotated[int, Rule(low=8, meaning="image side (px)")] = 16
+    train_subset: Annotated[int, Rule(low=0, special=((0, "all"),),
+                                      meaning="training images used")] = 0
     template_widths: tuple[int, ...] = (16, 32, 64)
     template_epochs: int = 6
     verifier_widths: tuple[int, ...] = (16, 32)
     verifier_epochs: int = 6
     lr: float = 2e-3
     batch_size: int = 64
-    retrieval_images: int = 360
+    retrieval_images: Annotated[int, Rule(low=2, meaning="test images (leave-one-out)")] = 360
     decode_lr: float = 0.1
-    tv: float = 1e-3
-    jitter: int = 1
+    tv: Annotated[float, Rule(low=0, meaning="total-variation weight")] = 1e-3
+    jitter: Annotated[int, Rule(low=0, meaning="random roll (px) per decoding step")] = 1
     first_layer_weight: float = 10.0
-    recon_images: int = 16
-    recon_steps: int = 200
+    recon_images: Count = 16
+    recon_steps: Steps = 200
     ablation_layers: tuple[int, ...] = (1, 3)
     translate_pairs: tuple[str, ...] = ("1-7", "3-8", "0-6")
-    translate_images: int = 8
-    translate_steps: int = 200
+    translate_images: Count = 8
+    translate_steps: Steps = 200
     translate_lr: float = 0.02
-    ce_lr_scales: tuple[float, ...] = (1.0, 5.0)
-    synth_per_class: int = 10
-    synth_steps: int = 150
+    ce_lr_scales: Annotated[tuple[float, ...], Rule(low=0, low_open=True, nonempty=True)] = (
+        1.0, 5.0)
+    synth_per_class: Count = 10
+    synth_steps: Steps = 150
     synth_ce_weight: float = 0.0
     di_ce_weight: float = 1.0
     student_widths: tuple[int, ...] = (16, 32)
     student_epochs: int = 40
-    iterations_per_step: int = 25
-    figure_images: int = 8
+    iterations_per_step: Annotated[int, Rule(low=1, meaning="decoding steps per checkpoint")] = 25
+    figure_images: Annotated[int, Rule(low=0, meaning="images per figure row (0 = none)")] = 8
 
     def validate(self) -> None:
-        unknown = set(self.experiments) - set(EXPERIMENTS)
-        if unknown or not self.experiments:
-            raise ConfigError(f"experiments: expected a subset of {', '.join(EXPERIMENTS)}, got "
-                              f"{', '.join(self.experiments) or 'nothing'}")
-        if self.dataset not in DATASETS:
-            raise ConfigError(f"dataset: expected one of {', '.join(DATASETS)}, got "
-                              f"{self.dataset!r}")
-        for name in ("image_size", "template_epochs", "verifier_epochs", "batch_size",
-                     "retrieval_images", "recon_images", "recon_steps", "translate_images",
-                     "translate_steps", "synth_per_class", "synth_steps", "student_epochs",
-                     "iterations_per_step"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"{name}: expected >= 1, got {getattr(self, name)}")
-        if self.image_size < 8:
-            raise ConfigError(f"image_size: expected >= 8 px, got {self.image_size}")
-        if self.train_subset < 0 or self.figure_images < 0 or self.jitter < 0:
-            raise ConfigError("train_subset, figure_images and jitter: expected >= 0")
-        if self.retrieval_images < 2:
-            raise ConfigError("retrieval_images: expected >= 2 (leave-one-out)")
-        for name in ("lr", "decode_lr", "translate_lr"):
-            value = getattr(self, name)
-            if not value > 0 or value != value or value == float("inf"):
-                raise ConfigError(f"{name}: expected a finite value > 0, got {value}")
-        if not self.ce_lr_scales or any(not 0 < v < float("inf") for v in self.ce_lr_scales):
-            raise ConfigError(f"ce_lr_scales: expected finite values > 0, got "
-                              f"{self.ce_lr_scales}")
-        for name in ("tv", "first_layer_weight", "synth_ce_weight", "di_ce_weight"):
-            value = getattr(self, name)
-            if not value >= 0 or value == float("inf"):
-                raise ConfigError(f"{name}: expected a finite value >= 0, got {value}")
-        for name in ("template_widths", "verifier_widths", "student_widths"):
-            widths = getattr(self, name)
-            if not widths or any(w < 1 for w in widths):
-                raise ConfigError(f"{name}: expected positive channel counts, got {widths}")
-        n_bn = template_bn_count(self.template_widths)
+        n_bn = isp.bn_layer_count(self.template_widths)
         if any(not 1 <= k < n_bn for k in self.ablation_layers):
             raise ConfigError(f"ablation_layers: expected layer counts in 1..{n_bn - 1} (the "
                               f"template has {n_bn} BN layers), got {self.ablation_layers}")
@@ -140,62 +90,36 @@ class ImpressionConfig:
                                   f"0..9, got {pair!r}")
 
 
-def template_bn_count(widths: tuple[int, ...]) -> int:
-    """BN layers of a one-block-per-stage SmallResNet: stem, two per block, one per shortcut."""
-    return 1 + 2 * len(widths) + sum(1 for i in range(1, len(widths)))
-
-
-# -- data and networks ------------------------------------------------------------------------
-
-class Standardize(nn.Module):
-    """``(x - mean) / std`` per channel, so that networks take images in [0, 1]."""
-
-    def __init__(self, mean: Tensor, std: Tensor):
-        super().__init__()
-        self.register_buffer("mean", mean.view(1, -1, 1, 1).clone())
-        self.register_buffer("std", std.view(1, -1, 1, 1).clone())
-
-    def forward(self, x: Tensor) -> Tensor:
-        return (x - self.mean) / self.std
-
-
 def load_images(config: ImpressionConfig) -> dict[str, tuple[Tensor, Tensor]]:
-    """``{"train", "test"}`` → images in [0, 1] at ``image_size`` px, labels."""
-    raw = image_tensors(config.dataset)
+    """``{"train", "test"}`` → images in [0, 1] at ``image_size`` px, labels. CIFAR-10's
+    class-sorted test folder is mixed by a fixed permutation; ``train_subset`` is a fixed one."""
     out = {}
-    for split, (x, y) in raw.items():
+    for split, (x, y) in image_tensors(config.dataset).items():
         x = x.float()
         if x.shape[-1] != config.image_size:
             x = F.interpolate(x, size=(config.image_size,) * 2, mode="bilinear",
                               align_corners=False).clamp(0, 1)
         out[split] = (x, y.long())
-    if config.dataset == "cifar10":      # ImageFolder order is class-sorted: mix it, fixed
-        xte, yte = out["test"]
-        order = torch.randperm(len(yte), generator=torch.Generator().manual_seed(2007_05441))
-        out["test"] = (xte[order], yte[order])
+    if config.dataset == "cifar10":
+        order = torch.randperm(len(out["test"][1]),
+                               generator=torch.Generator().manual_seed(2007_05441))
+        out["test"] = (out["test"][0][order], out["test"][1][order])
     if config.train_subset:
-        gen = torch.Generator().manual_seed(2007_05441)
-        idx = torch.randperm(len(out["train"][1]), generator=gen)[:config.train_subset]
+        idx = torch.randperm(len(out["train"][1]), generator=torch.Generator().manual_seed(
+            2007_05441))[:config.train_subset]
         out["train"] = (out["train"][0][idx], out["train"][1][idx])
     return out
 
 
-def build_net(widths: tuple[int, ...], channels: int, mean: Tensor, std: Tensor) -> nn.Module:
-    return nn.Sequential(Standardize(mean, std), SmallResNet(10, tuple(widths), channels))
-
-
-def train_classifier(name: str, widths: tuple[int, ...], epochs: int, seed: int,
-                     data: dict[str, tuple[Tensor, Tensor]], config: ImpressionConfig, ctx
-                     ) -> tuple[nn.Module, float]:
+def train_classifier(name: str, widths: tuple[int, ...], epochs: int, seed: int, data,
+                     config: ImpressionConfig, ctx) -> tuple[nn.Module, float]:
     """Train a classifier once per ``(settings, seed)``; cached in ``cache_root()/impression``."""
-    xtr, ytr = data["train"]
-    xte, yte = data["test"]
-    mean, std = xtr.mean((0, 2, 3)), xtr.std((0, 2, 3)).clamp_min(1e-3)
+    (xtr, ytr), (xte, yte) = data["train"], data["test"]
     settings = {"dataset": config.dataset, "size": config.image_size, "widths": list(widths),
                 "epochs": epochs, "lr": config.lr, "batch": config.batch_size, "seed": seed,
                 "subset": config.train_subset, "version": 1}
     seed_everything(seed)
-    net = build_net(widths, xtr.shape[1], mean, std)
+    net = isp.template_classifier(widths, xtr)
 
     def build() -> dict:
         opt = torch.optim.Adam(net.parameters(), lr=config.lr)
@@ -211,183 +135,138 @@ def train_classifier(name: str, widths: tuple[int, ...], epochs: int, seed: int,
     return net.to(ctx.device).eval(), float(blob["test_acc"])
 
 
-def penultimate(net: nn.Module, x: Tensor, batch_size: int = 256) -> Tensor:
-    """The input of the classifier head (global-average-pooled features)."""
-    head = net[1].fc
-    feats = []
-    handle = head.register_forward_pre_hook(lambda _m, inputs: feats.append(inputs[0].detach()))
-    try:
-        with torch.no_grad():
-            for start in range(0, len(x), batch_size):
-                net(x[start:start + batch_size])
-    finally:
-        handle.remove()
-    return torch.cat(feats)
+@dataclass
+class Setup:
+    """What every experiment of one seed shares."""
+
+    config: ImpressionConfig
+    data: dict[str, tuple[Tensor, Tensor]]
+    template: TemplateNetwork
+    verifier: nn.Module | None
+
+    def settings(self, steps: int, lr: float | None = None, **extra) -> DecodeSettings:
+        c = self.config
+        base = {"steps": steps, "lr": lr or c.decode_lr, "tv": c.tv, "jitter": c.jitter,
+                "first_layer_weight": c.first_layer_weight,
+                "iterations_per_step": c.iterations_per_step}
+        return DecodeSettings(**{**base, **extra})
+
+    def class_targets(self) -> list[Impression]:
+        xtr, ytr = self.data["train"]
+        return isp.class_impressions(self.template, xtr.to(self.template.device), ytr)
 
 
-def class_impressions(template: TemplateNetwork, x: Tensor, y: Tensor) -> list[Impression]:
-    """The mean impression of each class 0..9 of ``(x, y)``."""
-    imp = template.encode(x)
-    return [imp[torch.nonzero(y == c).flatten()].mean() for c in range(10)]
-
-
-@torch.no_grad()
-def predict(net: nn.Module, x: Tensor) -> Tensor:
-    return torch.cat([net(x[i:i + 256]).argmax(1) for i in range(0, len(x), 256)])
-
-
-# -- the experiments --------------------------------------------------------------------------
-
-def _settings(config: ImpressionConfig, steps: int, lr: float | None = None,
-              **extra) -> DecodeSettings:
-    base = {"steps": steps, "lr": lr or config.decode_lr, "tv": config.tv,
-            "jitter": config.jitter, "first_layer_weight": config.first_layer_weight,
-            "iterations_per_step": config.iterations_per_step}
-    return DecodeSettings(**{**base, **extra})
-
-
-def _fit(ctx, key: str, stepper: ImageDecoder) -> Tensor:
+def _fit(ctx, key: str, stepper) -> Tensor:
     ctx.fit(key, stepper, checkpoint_every=1, log=False)
-    return stepper.result()
+    return stepper.result().cpu()
 
 
-def retrieval(template: TemplateNetwork, net: nn.Module, data, config: ImpressionConfig
-              ) -> dict[str, float]:
-    xte, yte = data["test"]
-    x, y = xte[:config.retrieval_images], yte[:config.retrieval_images]
-    imp = template.encode(x)
-    z = Standardizer.fit(imp).transform(imp)
-    return {"impression": loo_1nn_accuracy(z, y),
-            "penultimate": loo_1nn_accuracy(penultimate(net, x), y),
-            "pixels": loo_1nn_accuracy(x.flatten(1), y)}
+def retrieval(s: Setup, ctx) -> dict[str, dict[str, float]]:
+    c, (xte, yte), (xtr, ytr) = s.config, s.data["test"], s.data["train"]
+    last = isp.last_stage_layers(s.template.layer_names, c.template_widths)
+    views = {"impression": ImpressionView(), "impression-raw": ImpressionView(standardise="none"),
+             "impression-mean": ImpressionView(stats="mean"),
+             "impression-logstd": ImpressionView(log_std=True),
+             "impression-balanced": ImpressionView(balance=True),
+             "impression-last": ImpressionView(layers=last)}
+    n = c.retrieval_images
+    scores = isp.retrieval_scores(s.template, s.template.model[1].fc, xte[:n], yte[:n], views,
+                                  validation=(xtr[-n:], ytr[-n:]))
+    selected = scores.pop("selected_view")
+    return {**{m: {"retrieval_1nn": v} for m, v in scores.items()},
+            "impression-selected": {"retrieval_1nn": scores["impression-selected"],
+                                    "selected_view": selected}}
 
 
-def reconstruction(template: TemplateNetwork, data, config: ImpressionConfig, ctx
-                   ) -> dict[str, dict[str, float]]:
-    xtr, ytr = data["train"]
-    xte, yte = data["test"]
-    x, y = xte[:config.recon_images].to(ctx.device), yte[:config.recon_images]
-    target = template.encode(x)
-    shape = tuple(x.shape[1:])
-    n_bn = len(template.bn_layers)
-    variants = {"impression": None}
-    for k in config.ablation_layers:
-        variants[f"impression-first{k}"] = tuple([config.first_layer_weight] + [1.0] * (k - 1)
-                                                 + [0.0] * (n_bn - k))
-    out, decoded = {}, {}
+def reconstruction(s: Setup, ctx) -> dict[str, dict[str, float]]:
+    c, (xtr, ytr), (xte, yte) = s.config, s.data["train"], s.data["test"]
+    x, y = xte[:c.recon_images], yte[:c.recon_images]
+    target, shape, n_bn = s.template.encode(x), tuple(x.shape[1:]), len(s.template.bn_layers)
+    variants = {"impression": None, **{f"impression-first{k}": isp.ablation_weights(
+        n_bn, k, c.first_layer_weight) for k in c.ablation_layers}}
+    out, decoded = {}, []
     for name, weights in variants.items():
-        settings = _settings(config, config.recon_steps, layer_weights=weights)
-        stepper = decoder(template, target, "noise", image_shape=shape, settings=settings,
-                          generator=ctx.generator(11))
-        xh = _fit(ctx, f"decode-{name}", stepper).cpu()
-        decoded[name] = xh
-        out[name] = {"recon_psnr": float(psnr(xh, x.cpu()).mean()),
-                     "recon_ssim": float(ssim(xh, x.cpu()).mean()),
-                     "recon_loss": stepper.history[-1]["loss"],
-                     "recon_loss_start": _start_loss(template, target, shape, settings, ctx)}
-    mean_img = xtr.mean(0, keepdim=True).expand_as(x.cpu()).contiguous()
-    gen = ctx.generator(12)
-    same = torch.stack([xtr[(ytr == int(c)).nonzero().flatten()[
-        torch.randint(int((ytr == int(c)).sum()), (1,), generator=gen)]][0] for c in y])
-    for name, anchor in (("mean-image", mean_img), ("same-class", same)):
-        out[name] = {"recon_psnr": float(psnr(anchor, x.cpu()).mean()),
-                     "recon_ssim": float(ssim(anchor, x.cpu()).mean())}
-    _grid(ctx, config, "reconstruction", [x.cpu()] + [decoded[k] for k in variants])
+        settings = s.settings(c.recon_steps, layer_weights=weights)
+        stepper = isp.decoder(s.template, target, "noise", image_shape=shape, settings=settings,
+                              generator=ctx.generator(11))
+        with torch.no_grad():      # the noise start's loss (the same generator as the decoder)
+            start = float(stepper.monitor(stepper.x.detach()).mean())
+        decoded.append(_fit(ctx, f"decode-{name}", stepper))
+        out[name] = {**isp.reconstruction_scores(decoded[-1], x), "recon_loss_start": start,
+                     "recon_loss": stepper.history[-1]["loss"]}
+    out["mean-image"] = isp.reconstruction_scores(xtr.mean(0, keepdim=True).expand_as(x), x)
+    out["same-class"] = isp.reconstruction_scores(
+        isp.same_class_images(xtr, ytr, y, ctx.generator(12)), x)
+    _grid(ctx, c, "reconstruction", [x, *decoded])
     return out
 
 
-def _start_loss(template, target, shape, settings, ctx) -> float:
-    """The impression loss of the noise start (same generator as the decoder)."""
-    probe = decoder(template, target, "noise", image_shape=shape, settings=settings,
-                    generator=ctx.generator(11))
-    with torch.no_grad():
-        return float(probe.monitor(probe.x.detach()).mean())
-
-
-def translation(template: TemplateNetwork, verifier: nn.Module, data,
-                config: ImpressionConfig, ctx) -> dict[str, dict[str, float]]:
-    xtr, ytr = data["train"]
-    xte, yte = data["test"]
-    targets = class_impressions(template, xtr.to(ctx.device), ytr)
-    ce_names = {scale: "ce-only" if scale == 1 else f"ce-only-x{scale:g}"
-                for scale in config.ce_lr_scales}
-    totals = {m: {"translate_template": 0.0, "translate_verifier": 0.0, "translate_ssim": 0.0,
-                  "translate_verifier_source": 0.0}
-              for m in ("impression", *ce_names.values())}
-    rows = []
-    count = 0
-    for pair in config.translate_pairs:
+def translation(s: Setup, ctx) -> dict[str, dict[str, float]]:
+    c, (xte, yte) = s.config, s.data["test"]
+    targets, template = s.class_targets(), s.template
+    ce_names = {k: "ce-only" if k == 1 else f"ce-only-x{k:g}" for k in c.ce_lr_scales}
+    totals: dict[str, dict[str, float]] = {}
+    rows, count = [], 0
+    for pair in c.translate_pairs:
         a, b = (int(p) for p in pair.split("-"))
-        src = xte[yte == a][:config.translate_images].to(ctx.device)
-        labels = torch.full((len(src),), b, dtype=torch.long)
-        settings = _settings(config, config.translate_steps, config.translate_lr, tv=0.0,
-                             jitter=0)
-        imp = decoder(template, targets[b], src, settings=settings, generator=ctx.generator(21))
-        outs = {"impression": _fit(ctx, f"translate-{pair}", imp)}
+        src = xte[yte == a][:c.translate_images].to(template.device)
+        settings = s.settings(c.translate_steps, c.translate_lr, tv=0.0, jitter=0)
+        outs = {"impression": _fit(ctx, f"translate-{pair}", isp.decoder(
+            template, targets[b], src, settings=settings, generator=ctx.generator(21)))}
         for scale, name in ce_names.items():
-            ce_settings = _settings(config, config.translate_steps, config.translate_lr * scale,
-                                    tv=0.0, jitter=0, ce_weight=1.0)
-            ce = ImageDecoder(template, lambda x: (x.new_zeros(x.shape[0]),
-                                                   template.forward_stats(x)[0]),
-                              src, ce_settings, labels, ctx.generator(21))
+            ce = isp.class_score_decoder(
+                template, src, torch.full((len(src),), b, dtype=torch.long),
+                s.settings(c.translate_steps, c.translate_lr * scale, tv=0.0, jitter=0),
+                ctx.generator(21))
             outs[name] = _fit(ctx, f"translate-{name}-{pair}", ce)
-        rows += [src.cpu()] + [o.cpu() for o in outs.values()]
+        rows += [src.cpu(), *outs.values()]
         for method, xt in outs.items():
-            t = totals[method]
-            t["translate_template"] += float((predict(template.model, xt).cpu() == b).sum())
-            t["translate_verifier"] += float((predict(verifier, xt).cpu() == b).sum())
-            t["translate_verifier_source"] += float((predict(verifier, xt).cpu() == a).sum())
-            t["translate_ssim"] += float(ssim(xt.cpu(), src.cpu()).sum())
+            part = isp.translation_scores(template.model, s.verifier, xt, src.cpu(), a, b)
+            for k, v in part.items():
+                totals.setdefault(method, {}).setdefault(k, 0.0)
+                totals[method][k] += v
         count += len(src)
-    _grid(ctx, config, "translation", rows)
+    _grid(ctx, c, "translation", rows)
     return {m: {k: v / max(count, 1) for k, v in t.items()} for m, t in totals.items()}
 
 
-def train_student(key: str, x: Tensor, y: Tensor, data, config: ImpressionConfig, ctx) -> float:
+def train_student(key: str, x: Tensor, y: Tensor, s: Setup, ctx) -> float:
     """Test accuracy of a fresh student trained only on ``(x, y)``."""
-    xtr = data["train"][0]
-    xte, yte = data["test"]
+    c, xtr, (xte, yte) = s.config, s.data["train"][0], s.data["test"]
     seed_everything(ctx.seed + 7)               # the same initial student for every method
-    student = build_net(config.student_widths, xtr.shape[1], xtr.mean((0, 2, 3)),
-                        xtr.std((0, 2, 3)).clamp_min(1e-3)).to(ctx.device)
-    opt = torch.optim.Adam(student.parameters(), lr=config.lr)
-    trainer = classifier_trainer(student, opt, x.to(ctx.device), y.to(ctx.device),
-                                 config.student_epochs, config.batch_size, ctx.generator(31),
-                                 device=ctx.device)
-    ctx.fit(key, trainer, checkpoint_every=5, log=False)
+    student = isp.template_classifier(c.student_widths, xtr).to(ctx.device)
+    opt = torch.optim.Adam(student.parameters(), lr=c.lr)
+    ctx.fit(key, classifier_trainer(student, opt, x.to(ctx.device), y.to(ctx.device),
+                                    c.student_epochs, c.batch_size, ctx.generator(31),
+                                    device=ctx.device), checkpoint_every=5, log=False)
     return accuracy(student, xte, yte, device=ctx.device)
 
 
-def synthesis(template: TemplateNetwork, data, config: ImpressionConfig, ctx
-              ) -> dict[str, dict[str, float]]:
-    xtr, ytr = data["train"]
-    shape = tuple(xtr.shape[1:])
-    per = config.synth_per_class
+def synthesis(s: Setup, ctx) -> dict[str, dict[str, float]]:
+    c, (xtr, ytr), template = s.config, s.data["train"], s.template
+    shape, per = tuple(xtr.shape[1:]), c.synth_per_class
     labels = torch.arange(10).repeat_interleave(per)
-    targets = class_impressions(template, xtr.to(ctx.device), ytr)
-    target = Impression.cat([targets[c] for c in labels.tolist()])
-    settings = _settings(config, config.synth_steps, ce_weight=config.synth_ce_weight)
-    imp = decoder(template, target, "noise", image_shape=shape, settings=settings,
-                  labels=labels, generator=ctx.generator(41))
-    di = deepinversion_decoder(template, labels, shape, _settings(config, config.synth_steps),
-                               ce_weight=config.di_ce_weight, generator=ctx.generator(41))
-    images = {"impression": _fit(ctx, "synthesize-impression", imp).cpu(),
-              "deepinversion": _fit(ctx, "synthesize-deepinversion", di).cpu()}
+    targets = s.class_targets()
+    target = Impression.cat([targets[k] for k in labels.tolist()])
+    imp = isp.decoder(template, target, "noise", image_shape=shape, labels=labels,
+                      settings=s.settings(c.synth_steps, ce_weight=c.synth_ce_weight),
+                      generator=ctx.generator(41))
+    di = isp.deepinversion_decoder(template, labels, shape, s.settings(c.synth_steps),
+                                   ce_weight=c.di_ce_weight, generator=ctx.generator(41))
     lo, hi = template.pixel_range
-    images["noise"] = lo + (hi - lo) * torch.rand((len(labels), *shape),
-                                                  generator=ctx.generator(42))
-    gen = ctx.generator(43)
-    real_idx = torch.cat([(ytr == c).nonzero().flatten()[
-        torch.randperm(int((ytr == c).sum()), generator=gen)[:per]] for c in range(10)])
-    images["real"] = xtr[real_idx]
+    real_idx = isp.class_balanced_indices(ytr, per, ctx.generator(43))
+    images = {"impression": _fit(ctx, "synthesize-impression", imp),
+              "deepinversion": _fit(ctx, "synthesize-deepinversion", di),
+              "noise": lo + (hi - lo) * torch.rand((len(labels), *shape),
+                                                   generator=ctx.generator(42)),
+              "real": xtr[real_idx]}
     out = {}
     for method, x in images.items():
-        y = predict(template.model, x.to(ctx.device)).cpu()      # labelled by the template
-        out[method] = {"student_acc": train_student(f"student-{method}", x, y, data, config, ctx),
-                       "template_agrees": float((y == labels).float().mean())
-                       if method != "real" else float((y == ytr[real_idx]).float().mean())}
-    _grid(ctx, config, "synthesis", [images[m][::per][:10] for m in
-                                     ("impression", "deepinversion", "noise", "real")], nrow=10)
+        y = isp.predict_labels(template.model, x)                  # labelled by the template
+        intended = ytr[real_idx] if method == "real" else labels
+        out[method] = {"student_acc": train_student(f"student-{method}", x, y, s, ctx),
+                       "template_agrees": float((y == intended).float().mean())}
+    _grid(ctx, c, "synthesis", [images[m][::per][:10] for m in images], nrow=10)
     return out
 
 
@@ -402,64 +281,34 @@ def _grid(ctx, config: ImpressionConfig, name: str, rows: list[Tensor], nrow: in
                ctx.figures_dir / f"{name}-seed{ctx.seed}.png", nrow=n, pad_value=0.5)
 
 
-def _student_bars(results: dict[str, dict[str, float]], ctx) -> None:
-    if not ctx.is_rank_zero:
-        return
-    import matplotlib
+EXPERIMENTS = {"retrieval": retrieval, "synthesis": synthesis,
+               "reconstruction": reconstruction, "translation": translation}
+ORDER = ("impression", "deepinversion", "noise", "real", "penultimate", "penultimate-z",
+         "pixels", "ce-only", "mean-image", "same-class")
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    methods = ["noise", "deepinversion", "impression", "real"]
-    fig, ax = plt.subplots(figsize=(4.5, 3))
-    ax.bar(methods, [results[m]["student_acc"] for m in methods], color="#4C72B0")
-    ax.set_ylabel("student test accuracy")
-    ax.set_title(f"synthesis, seed {ctx.seed}")
-    fig.tight_layout()
-    fig.savefig(ctx.figures_dir / f"student-accuracy-seed{ctx.seed}.png", dpi=110)
-    plt.close(fig)
-
-
-# -- run --------------------------------------------------------------------------------------
 
 def run(config: ImpressionConfig, ctx) -> dict[str, dict[str, float]]:
-    """All four experiments on one template trained for ``ctx.seed``."""
+    """Config → template (and verifier) → the chosen experiments, each cached per seed."""
     data = load_images(config)
     net, template_acc = train_classifier("template", config.template_widths,
                                          config.template_epochs, ctx.seed, data, config, ctx)
-    accs = {"template_acc": template_acc}
+    accs, verifier = {"template_acc": template_acc}, None
     if "translation" in config.experiments:
         verifier, accs["verifier_acc"] = train_classifier(
             "verifier", config.verifier_widths, config.verifier_epochs, 1000 + ctx.seed, data,
             config, ctx)
-    template = TemplateNetwork(net, pixel_range=(0.0, 1.0))
+    setup = Setup(config, data, TemplateNetwork(net, pixel_range=(0.0, 1.0)), verifier)
     results: dict[str, dict[str, float]] = {}
-
-    def add(part: dict[str, dict[str, float]]) -> None:
-        for method, metrics in part.items():
-            results.setdefault(method, {}).update(metrics)
-
-    def timed(name: str, fn):
-        def compute():
-            with ctx.timed("experiments", f"{name}_s"):
-                return fn()
-        return ctx.cached(name, compute)
-
-    if "retrieval" in config.experiments:
-        ret = timed("retrieval", lambda: retrieval(template, net, data, config))
-        add({m: {"retrieval_1nn": v} for m, v in ret.items()})
-    if "synthesis" in config.experiments:
-        add(timed("synthesis", lambda: synthesis(template, data, config, ctx)))
-        _student_bars(results, ctx)
-    if "reconstruction" in config.experiments:
-        add(timed("reconstruction", lambda: reconstruction(template, data, config, ctx)))
-    if "translation" in config.experiments:
-        add(timed("translation", lambda: translation(template, verifier, data, config, ctx)))
+    for name in EXPERIMENTS:
+        if name in config.experiments:
+            def compute(name=name):
+                with ctx.timed("experiments", f"{name}_s"):
+                    return EXPERIMENTS[name](setup, ctx)
+            for method, metrics in ctx.cached(name, compute).items():
+                results.setdefault(method, {}).update(metrics)
     results.setdefault("impression", {}).update(accs)
-    order = ["impression", "deepinversion", "noise", "real", "penultimate", "pixels",
-             "ce-only", "mean-image", "same-class"]
-    order += [m for m in results if m not in order]
-    return {m: results[m] for m in order if m in results}
+    order = [m for m in ORDER if m in results] + [m for m in results if m not in ORDER]
+    return {m: results[m] for m in order}
 
 
 register_recipe(Recipe(
@@ -468,17 +317,20 @@ register_recipe(Recipe(
         "smoke": {"template_epochs": 2, "verifier_epochs": 1, "retrieval_images": 40,
                   "recon_images": 4, "recon_steps": 4, "ablation_layers": (1,),
                   "translate_pairs": ("1-7",), "translate_images": 2, "translate_steps": 4,
-                  "ce_lr_scales": (1.0,),
-                  "synth_per_class": 1, "synth_steps": 4, "student_epochs": 2,
-                  "iterations_per_step": 2, "figure_images": 2, "train_subset": 300,
-                  "seeds": [0]},
-        "quick": {"seeds": [0]},
+                  "ce_lr_scales": (1.0,), "synth_per_class": 1, "synth_steps": 4,
+                  "student_epochs": 2, "iterations_per_step": 2, "figure_images": 2,
+                  "train_subset": 300, "seeds": [0]},
+        "quick": {"template_epochs": 4, "verifier_epochs": 3, "train_subset": 800,
+                  "recon_images": 8, "recon_steps": 60, "ablation_layers": (1,),
+                  "translate_pairs": ("1-7", "3-8"), "translate_images": 4,
+                  "translate_steps": 60, "synth_per_class": 4, "synth_steps": 40,
+                  "student_epochs": 15, "iterations_per_step": 20, "seeds": [0, 1, 2]},
         "paper": {"template_epochs": 15, "verifier_epochs": 15, "recon_images": 64,
                   "recon_steps": 2000, "translate_images": 20, "translate_steps": 300,
                   "ce_lr_scales": (1.0, 2.0, 5.0, 10.0), "synth_per_class": 50,
                   "synth_steps": 1000, "student_epochs": 60, "seeds": [0, 1, 2]},
     },
-    datasets=DATASETS,
+    datasets=("digits", "cifar10"),
     baseline="deepinversion", primary_metric="student_acc",
     quick_minutes=3.6,
     summary="impression space: retrieval, reconstruction, translation, synthesis vs DeepInversion",
