@@ -23,7 +23,10 @@ Shapes (tried in this order):
 ``sections``  ``{section: [{"per_seed", "command", ...}, ...]}`` (spagan_reproduce,
               factorgcn): each list holds the invocations of one section, merged by seed.
 ``values``    ``{"seeds": [...], key: {sub: {method: {metric: {"values": [x per seed]}}}}}``
-              (tracking); section ``<key>-<sub>``.
+              (tracking); section ``<key>-<sub>``; also ``key: {method: {metric: {"values":
+              [...]}}}`` (section ``<key>``) and a deterministic run ``key: {method: {metric:
+              x}}`` (section ``<key>``, recorded as seed 0); a section re-run on its own takes
+              its command from ``data["sections"][key]``.
 ``nested``    ``{key: {name: {"per_seed": {...}, "settings", ...}}}`` (udor's layouts); section
               ``<name>``.
 """
@@ -290,13 +293,60 @@ def _value_sections(data: dict) -> dict[str, dict]:
 def _from_values(data: dict, name: str) -> dict[str, dict]:
     seeds = [int(s) for s in data["seeds"]]
     out: dict[str, dict] = {}
-    for section, table in _value_sections(data).items():
+    tables = {**_value_sections(data), **_flat_value_sections(data)}
+    for section, table in tables.items():
         per_seed: dict[str, dict[str, dict[str, float]]] = {str(s): {} for s in seeds}
         for method, metrics in table.items():
             for metric, values in metrics.items():
                 for s, v in zip(seeds, values, strict=True):
                     per_seed[str(s)].setdefault(method, {})[metric] = v
-        out[section] = {**_header(data, data, name), "seeds": seeds, "per_seed": per_seed}
+        out[section] = {**_section_header(data, section, name), "seeds": seeds,
+                        "per_seed": per_seed}
+    for section, arms in _single_run_sections(data).items():
+        out[section] = {**_section_header(data, section, name), "seeds": [0],
+                        "per_seed": {"0": arms},
+                        "notes": [f"{section}: one deterministic run, recorded as seed 0"]}
+    return out
+
+
+def _section_header(data: dict, section: str, name: str) -> dict[str, Any]:
+    """The file's header, with the command of ``data["sections"][section]`` when the section
+    was re-run on its own (tracking's ``--sections``)."""
+    meta = (data.get("sections") or {}).get(section)
+    return _header(meta if isinstance(meta, dict) else {}, data, name)
+
+
+def _flat_value_sections(data: dict) -> dict[str, dict]:
+    """``{key: {method: {metric: [x per seed]}}}`` for every top-level
+    ``key: {method: {metric: {"values": [x per seed]}}}`` of ``data`` (tracking's ``tud``)."""
+    n = len(data["seeds"])
+    nested = {section.rsplit("-", 1)[0] for section in _value_sections(data)}
+    out: dict[str, dict] = {}
+    for key, arms in data.items():
+        if not isinstance(arms, dict) or key in nested:
+            continue
+        table = {m: {k: vals for k, v in metrics.items()
+                     if isinstance(v, dict) and (vals := _per_seed_list(v, n)) is not None}
+                 for m, metrics in arms.items() if isinstance(metrics, dict)}
+        table = {m: t for m, t in table.items() if t}
+        if table:
+            out[key] = table
+    return out
+
+
+def _single_run_sections(data: dict) -> dict[str, dict]:
+    """``{key: {method: {metric: x}}}`` for every top-level ``key: {method: {metric: number}}``
+    of ``data`` with no per-seed lists (one deterministic run, e.g. tracking's ``pets``)."""
+    out: dict[str, dict] = {}
+    for key, arms in data.items():
+        if key in ("machine", "settings", "sections") or not isinstance(arms, dict):
+            continue
+        table = {m: {k: float(v) for k, v in metrics.items() if _num(v)}
+                 for m, metrics in arms.items() if isinstance(metrics, dict)
+                 and not any(isinstance(v, (dict, list)) for v in metrics.values())}
+        table = {m: t for m, t in table.items() if t}
+        if table:
+            out[key] = table
     return out
 
 
