@@ -14,6 +14,7 @@ methods of the same runs. The file is rewritten after every finished run.
 
     python benchmarks/udor.py --seeds 0 1 2                       # Multi-MNIST, both layouts
     python benchmarks/udor.py --tiny                              # checks the script only
+    python benchmarks/udor.py --markdown benchmarks/results/udor_mnist.json   # the docs' tables
 """
 
 from __future__ import annotations
@@ -32,12 +33,13 @@ import torch
 from tenfold.runtime.launch import machine_info, start_run
 
 RESULTS = Path(__file__).resolve().parent / "results"
-METHODS = ("udor", "udor-nogan", "udor-marginal", "udor-nofuzzy", "ae", "s-ae")
+METHODS = ("udor", "udor-nogan", "udor-marginal", "ae", "s-ae")
 #: The benchmark budget, pinned here (never the ``quick`` preset's values): Multi-MNIST canvases
-#: from the mirror's MNIST files, 8,000 training / 1,000 test canvases, 600 iterations of batch 64
-#: (4.8 epochs; official: 15 epochs = 1,875 iterations; ``quick``: 150), width 16, one critic
-#: step of width 8 (the CPU budget of the shared machine: about 3.5 CPU minutes a seed and layout).
-BENCH = {"num_train": 8000, "num_test": 1000, "iters": 600, "batch_size": 64, "ch": 16,
+#: from the mirror's MNIST files, 8,000 training / 1,000 test canvases, 500 iterations of batch 64
+#: (4 epochs; official: 15 epochs = 1,875 iterations; ``quick``: 150 on the digits canvas), width
+#: 16, one critic step of width 8 (the CPU budget of the shared machine: about 3 CPU minutes a
+#: seed and layout for the five methods).
+BENCH = {"num_train": 8000, "num_test": 1000, "iters": 500, "batch_size": 64, "ch": 16,
          "critic_steps": 1, "critic_ch": 8, "part_dim": 1, "lr": 1e-3, "probe_train": 1500,
          "modularity_groups": 10, "group_size": 10, "figure_images": 0, "iters_per_step": 25,
          "checkpoint_every": 4}
@@ -75,6 +77,40 @@ def comparisons(per_seed: dict[int, dict], methods: tuple[str, ...]) -> dict[str
     return out
 
 
+def _pm(entry: dict, digits: int = 3, signed: bool = False) -> str:
+    sign = "+" if signed else ""
+    return f"{entry['mean']:{sign}.{digits}f} ± {entry['std']:.{digits}f}"
+
+
+def markdown(result: dict) -> str:
+    """The docs' tables of one results file: metrics per method, then the paired comparisons
+    (how many seeds meet each target in brackets)."""
+    cols = [("macro_f1", "macro-F1", 3), ("micro_f1", "micro-F1", 3),
+            ("visual_error", "visual error", 2), ("do_nothing_error", "do nothing", 2),
+            ("visual_ratio", "visual / do nothing", 2), ("rec_mae", "reconstruction MAE", 2),
+            ("modularity", "modularity", 2)]
+    out = []
+    for slots, layout in result["layouts"].items():
+        out += [f"**{slots} slots** (seeds {layout['seeds']}), mean ± std:", "",
+                "| method | " + " | ".join(c[1] for c in cols) + " |",
+                "|---" * (len(cols) + 1) + "|"]
+        for m, row in layout["table"].items():
+            out.append(f"| {m} | " + " | ".join(_pm(row[k], d) for k, _, d in cols) + " |")
+        out += ["", "Paired per seed:", "",
+                "| method | macro-F1 / S-AE (≥ 0.9 on n seeds) | visual − do nothing (< 0 on n "
+                "seeds) | visual − AE (< 0 on n seeds) |", "|---|---|---|---|"]
+        n = len(layout["seeds"])
+        for m, row in layout["comparisons"].items():
+            f1 = row.get("macro_f1_over_sae")
+            cells = [f"{_pm(f1)} ({f1['at_least_0.9']}/{n})" if f1 else "—"]
+            for key in ("visual_minus_do_nothing", "visual_minus_ae"):
+                e = row.get(key)
+                cells.append(f"{_pm(e, 2, True)} ({e['below_zero']}/{n})" if e else "—")
+            out.append(f"| {m} | " + " | ".join(cells) + " |")
+        out.append("")
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -87,7 +123,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--tiny", action="store_true", help="smoke settings: checks the script only")
     p.add_argument("--name", default=None, help="results file udor_<name>.json")
+    p.add_argument("--markdown", type=Path, default=None,
+                   help="print the docs' tables of this results file and exit")
     args = p.parse_args(argv)
+    if args.markdown:
+        print(markdown(json.loads(args.markdown.read_text())))
+        return
     torch.set_num_threads(args.threads)
     preset = "smoke" if args.tiny else "quick"
     methods = tuple(args.methods)

@@ -2,7 +2,8 @@
 P(empty | part) and P(own category | part) evolve under the official fuzzy loss and the marginal
 variant, and what the auto-encoder's reconstruction does meanwhile.
 
-Runs the ``udor`` recipe's ``quick`` settings with the given methods (default: the two fuzzy
+Runs the ``udor`` recipe with the settings pinned in :data:`PINNED` (the digits canvas; the
+``quick`` preset's values until commit cc2e108) and the given methods (default: the two fuzzy
 forms without GAN, and the version without the fuzzy term) and writes
 ``benchmarks/results/udor_fuzzy_trace.json`` with the per-step curves (``p_empty``, ``p_own``,
 ``cls``, ``rec``) from ``metrics.jsonl`` and the final scores.
@@ -25,6 +26,9 @@ import torch
 from tenfold.runtime.launch import machine_info, start_run
 
 RESULTS = Path(__file__).resolve().parent / "results"
+PINNED = {"dataset": "digits", "num_train": 3000, "num_test": 600, "ch": 16, "iters": 300,
+          "batch_size": 64, "critic_steps": 1, "critic_ch": 8, "probe_train": 1500,
+          "iters_per_step": 25}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -38,9 +42,11 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(1)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as out:
-        path = start_run("udor", preset="quick", seeds=[args.seed], out=out, device="cpu",
-                         overrides=[f"methods={','.join(args.methods)}", "figure_images=0",
-                                    *args.overrides], keep_checkpoints=False)
+        pinned = [f"{k}={v}" for k, v in PINNED.items() if k != "dataset"]
+        path = start_run("udor", preset="quick", dataset=PINNED["dataset"], seeds=[args.seed],
+                         out=out, device="cpu", keep_checkpoints=False,
+                         overrides=[*pinned, f"methods={','.join(args.methods)}",
+                                    "figure_images=0", *args.overrides])
         summary = json.loads((path / "summary.json").read_text())
         rows = [json.loads(line) for line in (path / "metrics.jsonl").read_text().splitlines()]
     curves = {m: {k: [r[k] for r in rows if r["method"] == m and k in r]
