@@ -74,3 +74,48 @@ def test_missing_data_is_one_clear_message(tmp_path):
     assert len(lines) == 1 and "dataset 'cora' not found" in lines[0]
     assert "TENFOLD_DATA" in lines[0] and "Traceback" not in proc.stderr
     assert not (tmp_path / "runs").exists()
+
+
+START_UP = [
+    (["--help"], 0, "tenfold list"),
+    (["list"], 0, "gnn-baselines"),
+    (["data", "list"], 0, "synthetic-sbm"),
+    (["settings", "twp"], 0, "task_subgraphs"),
+    (["run", "nosuch"], 2, "error: unknown recipe 'nosuch'"),
+    (["run", "gnn-baselines", "--set", "lr=-1"], 2, "error: setting lr=-1.0: must be > 0"),
+    (["run", "twp", "--set", "task_subgraphs=true"], 2, "needs inter_task_edges=false"),
+    (["run", "twp", "--seeds", "0-999"], 2, "more than the limit of 100"),
+]
+
+
+def test_help_list_and_argument_errors_import_no_torch(tmp_path):
+    """Start-up (issue 14): ``--help``, ``list``, ``settings`` and argument errors run without
+    importing torch, torchvision or torch_geometric (an invariant; the time is measured by
+    benchmarks/startup.py)."""
+    code = (
+        "import io, json, sys, contextlib\n"
+        "from tenfold.cli import main\n"
+        "args = json.loads(sys.argv[1])\n"
+        "sys.argv = ['tenfold', *args]\n"
+        "out, err = io.StringIO(), io.StringIO()\n"
+        "with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):\n"
+        "    try:\n"
+        "        main()\n"
+        "    except SystemExit as exc:\n"
+        "        code = exc.code\n"
+        "heavy = sorted(m for m in ('torch', 'torchvision', 'torch_geometric') "
+        "if m in sys.modules)\n"
+        "print(json.dumps({'code': code, 'text': out.getvalue() + err.getvalue(), "
+        "'heavy': heavy}))\n")
+    import json
+
+    for args, want_code, want_text in START_UP:
+        proc = subprocess.run([sys.executable, "-c", code, json.dumps(
+            [*args, *(["--out", str(tmp_path / "runs")] if args[0] == "run" else [])])],
+            capture_output=True, text=True, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        found = json.loads(proc.stdout.splitlines()[-1])
+        assert found["code"] in ((want_code,) if want_code else (0, None)), (args, found)
+        assert want_text in found["text"], (args, found["text"][-500:])
+        assert found["heavy"] == [], (args, found["heavy"])
+    assert not (tmp_path / "runs").exists()

@@ -74,12 +74,14 @@ def settings(recipe: str = typer.Argument(..., help="Recipe (see `tenfold list`)
 
 
 def print_settings(name: str) -> None:
-    from tenfold.runtime.registry import get_recipe
+    from tenfold.runtime.registry import check_request, get_recipe, recipe_index, settings_class
     from tenfold.runtime.rules import settings_of
 
-    recipe = get_recipe(name)
+    check_request(name)
+    config_cls = settings_class(name)  # from the source: no torch, no recipe import
+    recipe = recipe_index()[name] if config_cls is not None else get_recipe(name)
     rows = [(s.name, s.type_name, _show(s.default), s.rule.describe() or "-", s.meaning)
-            for s in settings_of(recipe.config_cls).values()]
+            for s in settings_of(config_cls or recipe.config_cls).values()]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     typer.echo(f"Settings of {recipe.name} (tenfold run {recipe.name} --set KEY=VALUE; "
                "lists as a,b,c; none for None):")
@@ -160,25 +162,34 @@ def run(
                                           help="Keep checkpoints/ once the run has finished."),
 ) -> None:
     """Run a recipe over seeds into a new run directory (or continue one with --resume)."""
-    from tenfold.runtime.registry import check_request  # metadata only: errors before torch
+    # argument errors come from the recipes' source, before torch or a recipe is imported
+    from tenfold.runtime.config import MAX_SEEDS, parse_seeds
+    from tenfold.runtime.registry import check_request, check_settings
 
     if recipe is not None and resume is None:
         check_request(recipe, preset, dataset)
     if threads is not None and threads < 1:
         raise ConfigError(f"--threads must be a positive integer, got {threads}")
-    from tenfold.runtime.config import MAX_SEEDS, parse_seeds
-    from tenfold.runtime.launch import open_run, resume_run, start_run
-    from tenfold.runtime.report import summary_line
-    from tenfold.runtime.rundir import RunDir
-
     overrides = list(set_ or [])
     if any(o.split("=", 1)[0].strip() == "help" for o in overrides):
         if recipe is None and resume is None:
             raise ConfigError("--set help=1: name a recipe, e.g. `tenfold run twp --set help=1`")
-        print_settings(recipe if recipe is not None else open_run(resume)[2].name)
+        if recipe is None:
+            from tenfold.runtime.launch import open_run
+
+            recipe = open_run(resume)[2].name
+        print_settings(recipe)
         return
     if max_seeds is not None and max_seeds < 1:
         raise ConfigError(f"--max-seeds must be a positive integer, got {max_seeds}")
+    if recipe is not None and resume is None:
+        if seeds is not None:
+            parse_seeds(seeds, max_seeds or MAX_SEEDS)
+        check_settings(recipe, preset or "quick", dataset, overrides)
+    from tenfold.runtime.launch import open_run, resume_run, start_run
+    from tenfold.runtime.report import summary_line
+    from tenfold.runtime.rundir import RunDir
+
     _set_threads(threads)
     rank_zero = int(os.environ.get("RANK", "0")) == 0
     started: list[Path] = []

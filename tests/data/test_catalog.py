@@ -103,3 +103,35 @@ def test_mnist_and_pets_from_mirror(mirror):
     assert frame.shape == (576, 768, 3)
     gt = pets.load_boxes("gt")
     assert gt.shape[0] == 4650 and len(set(gt[:, 1].astype(int))) == 19
+
+
+def test_generated_datasets_listed_from_source_equal_the_registered_ones():
+    """The catalog lists the synthetic generators from their source (no torch); the list must
+    be what importing the package registers, and a listed entry loads the generator's output."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent("""
+        import json, sys
+        from tenfold.data import all_datasets
+        listed = {n: s.description for n, s in all_datasets().items() if s.embedded}
+        assert "torch" not in sys.modules, "listing the catalog imported torch"
+        import tenfold.data.synthetic as synthetic
+        registered = {n: s.description for n, s in all_datasets().items() if s.embedded}
+        print(json.dumps({"listed": listed, "registered": registered,
+                          "generators": sorted(synthetic.generators())}))
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    import json
+
+    found = json.loads(proc.stdout)
+    assert found["listed"] == found["registered"]
+    assert set(found["generators"]) <= set(found["listed"])
+
+    from tenfold.data.catalog import _generate
+
+    lazy = _generate("synthetic-sbm")(None, False, seed=3)
+    direct = generate("synthetic-sbm", seed=3)
+    assert torch.equal(lazy.x, direct.x) and torch.equal(lazy.edge_index, direct.edge_index)

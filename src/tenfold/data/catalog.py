@@ -4,12 +4,21 @@ Each entry names the files that must exist under a data root (``required``); the
 an explicit ``root``, the ``$TENFOLD_DATA`` mirror, the cache, then the loader's own download.
 A load that fails on damaged files raises :class:`DataCorruptError` naming the file, after
 removing whatever the attempt wrote into the cache.
+
+The catalog itself is torch-free: the dataset modules import torch, torchvision and
+torch_geometric inside their loaders, and the generated datasets of :mod:`tenfold.data.synthetic`
+are listed from their modules' source (their ``@register_generator("name", "description")``
+lines) and imported when one is loaded, so ``tenfold list`` starts in well under a second.
 """
 
 from __future__ import annotations
 
+import ast
+import importlib
+import importlib.util
 import os
 import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,10 +88,72 @@ def register_dataset(spec: DatasetSpec) -> DatasetSpec:
 def all_datasets() -> dict[str, DatasetSpec]:
     import tenfold.data.graphs  # noqa: F401  (each module registers its datasets)
     import tenfold.data.images  # noqa: F401
-    import tenfold.data.synthetic  # noqa: F401
     import tenfold.data.tracking  # noqa: F401
 
+    _register_generated()
     return dict(sorted(_DATASETS.items()))
+
+
+SYNTHETIC = "tenfold.data.synthetic"
+
+
+def _register_generated() -> None:
+    """Register every generated dataset of :mod:`tenfold.data.synthetic` without importing it.
+
+    Each generator module is read as source for its ``register_generator("name",
+    "description")`` calls; the entry's loader imports the package when the dataset is loaded.
+    If a call cannot be read that way (a computed name) or the package is already imported, the
+    package is imported and registers its datasets itself."""
+    if SYNTHETIC in sys.modules:
+        return
+    found = _generated_in_source()
+    if found is None:
+        importlib.import_module(SYNTHETIC)
+        return
+    for name, description in found:
+        if name not in _DATASETS:
+            register_dataset(DatasetSpec(name=name, description=description, required=(),
+                                         load=_generate(name)))
+
+
+def _generated_in_source() -> list[tuple[str, str]] | None:
+    """``(name, description)`` of every ``register_generator`` call in the modules of the
+    synthetic package, or ``None`` if one of them is not made of string literals."""
+    spec = importlib.util.find_spec(SYNTHETIC)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    found = []
+    for folder in spec.submodule_search_locations:
+        for path in sorted(Path(folder).glob("*.py")):
+            if path.name == "__init__.py":
+                continue
+            try:
+                tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            except (OSError, SyntaxError, ValueError):
+                return None
+            for node in ast.walk(tree):
+                func = node.func if isinstance(node, ast.Call) else None
+                called = getattr(func, "id", None) or getattr(func, "attr", None)
+                if called != "register_generator":
+                    continue
+                args = dict(zip(("name", "description"), node.args, strict=False))
+                args.update((k.arg, k.value) for k in node.keywords)
+                if set(args) != {"name", "description"} or not all(
+                        isinstance(a, ast.Constant) and isinstance(a.value, str)
+                        for a in args.values()):
+                    return None
+                found.append((args["name"].value, args["description"].value))
+    return found
+
+
+def _generate(name: str) -> Callable[..., Any]:
+    """The loader of generated dataset ``name``: its generator with the given keyword
+    arguments (the package is imported on first use)."""
+    def load(root: Path | None, download: bool, **kwargs: Any) -> Any:
+        from tenfold.data.synthetic import generate
+
+        return generate(name, **kwargs)
+    return load
 
 
 def get_dataset(name: str) -> DatasetSpec:

@@ -2,19 +2,22 @@
 
 The mirror keeps only ``raw/`` folders; PyG writes ``processed/`` next to them, so a dataset found
 in the read-only mirror (or a ``--data-root``) is first copied into the cache.
+
+Importing this module registers the catalog entries only: torch_geometric is imported when a
+dataset is loaded, so ``tenfold list`` and ``tenfold data list`` start without it.
 """
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
-
-from torch_geometric.data import Data
-from torch_geometric.datasets import Amazon, Coauthor, Planetoid, TUDataset
-from torch_geometric.transforms import NormalizeFeatures
+from typing import TYPE_CHECKING
 
 from tenfold.data.catalog import DatasetSpec, register_dataset
 from tenfold.data.locate import copy_tree, working_root
-from tenfold.data.splits import ensure_node_split
+
+if TYPE_CHECKING:
+    from torch_geometric.data import Data
 
 GRAPHS = "graphs"
 
@@ -28,10 +31,12 @@ def writable_root(root: Path, folder: str) -> Path:
     return work / GRAPHS
 
 
-def _pyg(loader_cls, name: str):
-    """``load(root, download, **kwargs)`` for a PyG dataset class taking ``(root, name)``."""
+def _pyg(loader_cls: str, name: str):
+    """``load(root, download, **kwargs)`` for the PyG dataset class ``torch_geometric.datasets.
+    <loader_cls>`` taking ``(root, name)``, imported only when the dataset is loaded."""
     def load(root: Path, download: bool, **kwargs):
-        return loader_cls(str(writable_root(root, name)), name, **kwargs)
+        cls = getattr(importlib.import_module("torch_geometric.datasets"), loader_cls)
+        return cls(str(writable_root(root, name)), name, **kwargs)
     return load
 
 
@@ -42,7 +47,7 @@ for _name, _n in [("Cora", "2708 nodes, 7 classes"), ("CiteSeer", "3327 nodes, 6
         name=_name.lower(),
         description=f"Planetoid {_name} ({_n}), public split",
         required=tuple(f"{GRAPHS}/{_name}/raw/ind.{_name.lower()}.{f}" for f in _PLANETOID_FILES),
-        load=_pyg(Planetoid, _name), can_download=True,
+        load=_pyg("Planetoid", _name), can_download=True,
         how_to_get="torch_geometric downloads it when online, or use a TENFOLD_DATA mirror",
     ))
 
@@ -52,13 +57,14 @@ for _name, _file, _desc in [
 ]:
     register_dataset(DatasetSpec(
         name=_name.lower(), description=_desc,
-        required=(f"{GRAPHS}/{_name}/raw/{_file}",), load=_pyg(Amazon, _name), can_download=True,
+        required=(f"{GRAPHS}/{_name}/raw/{_file}",), load=_pyg("Amazon", _name), can_download=True,
         how_to_get="torch_geometric downloads it when online, or use a TENFOLD_DATA mirror",
     ))
 
 register_dataset(DatasetSpec(
     name="cs", description="Coauthor CS (18333 nodes, 15 classes)",
-    required=(f"{GRAPHS}/CS/raw/ms_academic_cs.npz",), load=_pyg(Coauthor, "CS"), can_download=True,
+    required=(f"{GRAPHS}/CS/raw/ms_academic_cs.npz",), load=_pyg("Coauthor", "CS"),
+    can_download=True,
     how_to_get="torch_geometric downloads it when online, or use a TENFOLD_DATA mirror",
 ))
 
@@ -73,7 +79,7 @@ for _name, _desc in [
         required=(f"{GRAPHS}/{_name}/raw/{_name}_A.txt",
                   f"{GRAPHS}/{_name}/raw/{_name}_graph_indicator.txt",
                   f"{GRAPHS}/{_name}/raw/{_name}_graph_labels.txt"),
-        load=_pyg(TUDataset, _name), can_download=True,
+        load=_pyg("TUDataset", _name), can_download=True,
         how_to_get="torch_geometric downloads the TU version when online (note: not the "
                    "isomorphism-cleaned one of the mirror), or use a TENFOLD_DATA mirror",
     ))
@@ -87,7 +93,11 @@ def node_classification_graph(name: str, root: str | Path | None = None,
     Planetoid-style split (:func:`tenfold.data.splits.ensure_node_split`); generated graphs bring
     their own. ``normalize_features`` row-normalises features (as in GCN and GAT).
     """
+    from torch_geometric.data import Data
+    from torch_geometric.transforms import NormalizeFeatures
+
     from tenfold.data.catalog import load_dataset
+    from tenfold.data.splits import ensure_node_split
 
     loaded = load_dataset(name, root)
     data = loaded if isinstance(loaded, Data) else loaded[0]

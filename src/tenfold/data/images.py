@@ -2,18 +2,14 @@
 tars, extracted once into the cache) and scikit-learn's digits (embedded, no download).
 
 Image loaders return ``{"train": dataset, "test": dataset}``; pass ``transform=...`` through
-:func:`tenfold.data.load_dataset`.
+:func:`tenfold.data.load_dataset`. Importing this module registers the catalog entries only:
+torch and torchvision are imported when a dataset is loaded.
 """
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
-
-import numpy as np
-import torch
-from torch.utils.data import TensorDataset
-from torchvision.datasets import MNIST, ImageFolder
 
 from tenfold.data.catalog import DatasetSpec, register_dataset
 from tenfold.data.locate import extract_tar, working_root
@@ -22,6 +18,8 @@ IMAGES = "images"
 
 
 def _mnist(root: Path, download: bool, transform=None):
+    from torchvision.datasets import MNIST
+
     base = str(root / IMAGES)
     return {split: MNIST(base, train=(split == "train"), download=download, transform=transform)
             for split in ("train", "test")}
@@ -31,6 +29,8 @@ def _image_folder(folder: str):
     """Load ``<root>/images/<folder>/{train,test}``: the folders themselves when extracted (in
     the cache), else the tars, extracted once into the cache (never into the data root)."""
     def load(root: Path, download: bool, transform=None):
+        from torchvision.datasets import ImageFolder
+
         target = root / IMAGES / folder
         dest = working_root(root) / IMAGES / folder
         out = {}
@@ -51,8 +51,11 @@ def _image_folder(folder: str):
 def _digits(root: Path | None, download: bool, transform=None):
     """scikit-learn's 8×8 digits (1797 images, values 0..16) as float tensors in [0, 1],
     split 1437/360 with a fixed stratified permutation."""
+    import numpy as np
+    import torch
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
+    from torch.utils.data import TensorDataset
 
     digits = load_digits()
     x = torch.tensor(digits.images / 16.0, dtype=torch.float32).unsqueeze(1)

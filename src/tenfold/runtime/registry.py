@@ -15,11 +15,14 @@ always found.
 from __future__ import annotations
 
 import ast
+import contextlib
 import dataclasses
+import functools
 import importlib
 import logging
 import os
 import sys
+import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,6 +121,7 @@ class _Reader:
 
     def __init__(self, tree: ast.Module):
         self.names: dict[str, ast.expr] = {}
+        self.imported: dict[str, tuple[str, str]] = {}   # local name -> (tenfold module, name)
         for node in tree.body:
             if isinstance(node, ast.Assign) and len(node.targets) == 1 \
                     and isinstance(node.targets[0], ast.Name):
@@ -125,6 +129,24 @@ class _Reader:
             elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) \
                     and node.value is not None:
                 self.names[node.target.id] = node.value
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module \
+                    and node.module.startswith("tenfold."):
+                for alias in node.names:
+                    self.imported[alias.asname or alias.name] = (node.module, alias.name)
+
+    def imported_value(self, name: str, depth: int = 0) -> Any:
+        """The constant ``name`` imported from another tenfold module, read from its source."""
+        module, attr = self.imported[name]
+        path = _tenfold_source(module)
+        tree = None if path is None else _source_tree(path)
+        if tree is None:
+            raise _NotLiteral(f"{module}.{attr}")
+        other = _Reader(tree)
+        if attr in other.names:
+            return other.value(other.names[attr], depth + 1)
+        if attr in other.imported:
+            return other.imported_value(attr, depth + 1)
+        raise _NotLiteral(f"{module}.{attr}")
 
     def value(self, node: ast.expr, depth: int = 0) -> Any:
         if depth > 20:
@@ -134,6 +156,8 @@ class _Reader:
             return node.value
         if isinstance(node, ast.Name) and node.id in self.names:
             return ev(self.names[node.id])
+        if isinstance(node, ast.Name) and node.id in self.imported:
+            return self.imported_value(node.id, depth + 1)
         if isinstance(node, ast.Tuple | ast.List | ast.Set):
             items: list[Any] = []
             for elt in node.elts:
@@ -159,11 +183,49 @@ class _Reader:
         raise _NotLiteral(ast.dump(node)[:80])
 
 
+@functools.lru_cache(maxsize=64)
+def _parse(path: Path, stamp: tuple[int, int]) -> ast.Module | None:
+    """The syntax tree of ``path`` (cached per modification time and size: ``stamp``)."""
+    try:
+        return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except (OSError, SyntaxError, ValueError):
+        return None
+
+
+def _source_tree(path: Path) -> ast.Module | None:
+    stamp = _stamp(path)
+    return None if stamp is None else _parse(path, stamp)
+
+
+def _tenfold_source(module: str) -> Path | None:
+    """The source file of ``tenfold.<...>`` module ``module``, found without importing it."""
+    base = Path(__file__).resolve().parent.parent
+    parts = module.split(".")[1:]
+    for candidate in (base.joinpath(*parts).with_suffix(".py"),
+                      base.joinpath(*parts, "__init__.py")):
+        if parts and candidate.is_file():
+            return candidate
+    return None
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
 def _read_infos(path: Path, module: str) -> list[RecipeInfo] | None:
     """The ``Recipe(...)`` calls of one module's source, or ``None`` if one cannot be read."""
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    except (OSError, SyntaxError, ValueError):
+    stamp = _stamp(path)
+    return None if stamp is None else _read_infos_at(path, module, stamp)
+
+
+@functools.lru_cache(maxsize=64)
+def _read_infos_at(path: Path, module: str, stamp: tuple[int, int]) -> list[RecipeInfo] | None:
+    tree = _parse(path, stamp)
+    if tree is None:
         return None
     reader = _Reader(tree)
     infos = []
@@ -220,6 +282,74 @@ def recipe_index() -> dict[str, RecipeInfo]:
     for name, recipe in _RECIPES.items():      # registered from elsewhere (tests, plug-ins)
         infos.setdefault(name, _info_of(recipe))
     return dict(sorted(infos.items()))
+
+
+#: Imports a recipe module may make that :func:`settings_class` keeps (torch-free, cheap).
+_LIGHT_IMPORTS = ("__future__", "collections", "dataclasses", "enum", "functools", "logging",
+                  "math", "typing", "tenfold.errors", "tenfold.runtime.rules")
+
+
+def settings_class(name: str) -> type | None:
+    """The config dataclass of recipe ``name`` for checking settings, without importing the
+    recipe (so without torch): its module's source with only the torch-free imports, the
+    module-level constants, functions and classes that run without the rest (the others are
+    left out one by one), executed in a module of its own. ``None`` when the config class
+    cannot be made that way (it needs an import that was left out). An imported recipe gives
+    its own class. The class has the same fields, types, defaults, rules and meanings
+    (``tests/runtime/test_registry.py`` compares them for every recipe)."""
+    if name in _RECIPES:
+        return _RECIPES[name].config_cls
+    info = recipe_index().get(name)
+    if info is None:
+        return None
+    if info.module in sys.modules:
+        return get_recipe(name).config_cls
+    path = next((p for m, p in _recipe_modules() if m == info.module), None)
+    tree = None if path is None else _source_tree(path)
+    if tree is None:
+        return None
+    cls_name = next((k.value.id for node in ast.walk(tree) if isinstance(node, ast.Call)
+                     and isinstance(node.func, ast.Name) and node.func.id == "Recipe"
+                     for k in node.keywords
+                     if k.arg == "config_cls" and isinstance(k.value, ast.Name)), None)
+    if cls_name is None:
+        return None
+    module = types.ModuleType(f"_tenfold_settings.{path.stem}")
+    module.__file__ = str(path)
+    sys.modules[module.__name__] = module  # dataclasses and typing resolve names through it
+    reader = _Reader(tree)
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and not _light_statement(node):
+            for alias in node.names:     # constants of other tenfold modules, from source
+                local = alias.asname or alias.name
+                if local in reader.imported:
+                    with contextlib.suppress(_NotLiteral, TypeError, ValueError, KeyError,
+                                             RecursionError):
+                        module.__dict__[local] = reader.imported_value(local)
+            continue
+        if not _light_statement(node):
+            continue
+        code = compile(ast.Module(body=[node], type_ignores=[]), str(path), "exec")
+        try:
+            exec(code, module.__dict__)  # noqa: S102 - this package's own recipe source
+        except Exception:  # noqa: BLE001, S112 - a statement that needs a left-out import
+            continue
+    cls = module.__dict__.get(cls_name)
+    return cls if isinstance(cls, type) and dataclasses.is_dataclass(cls) else None
+
+
+def _light_statement(node: ast.stmt) -> bool:
+    """Whether :func:`settings_class` runs this top-level statement: torch-free imports,
+    assignments, function and class definitions; never a registration."""
+    if isinstance(node, ast.Import):
+        return all(a.name.split(".")[0] in _LIGHT_IMPORTS for a in node.names)
+    if isinstance(node, ast.ImportFrom):
+        return node.level == 0 and node.module is not None and (
+            node.module in _LIGHT_IMPORTS or node.module.split(".")[0] in _LIGHT_IMPORTS)
+    if not isinstance(node, ast.Assign | ast.AnnAssign | ast.FunctionDef | ast.ClassDef):
+        return False
+    return not any(isinstance(n, ast.Name) and n.id in {"register_recipe", "Recipe"}
+                   for n in ast.walk(node))
 
 
 def recipe_names() -> list[str]:
@@ -289,3 +419,37 @@ def check_request(name: str, preset: str | None = None, dataset: str | None = No
         raise ConfigError(f"recipe {name!r} does not run on dataset {dataset!r}; its datasets: "
                           f"{', '.join(info.datasets)}")
     check_world_size(info, int(os.environ.get("WORLD_SIZE", "1")))
+
+
+def check_settings(name: str, preset: str = "quick", dataset: str | None = None,
+                   overrides: list[str] | tuple[str, ...] = ()) -> None:
+    """Refuse bad ``--set`` values (and a preset or dataset that breaks a rule) from the
+    recipe's source alone, before torch or the recipe is imported: the checks of ``plan_run``
+    (parse, rules, dataset, ``validate()``) on :func:`settings_class`. A ``validate()`` that
+    needs what the settings class left out is skipped here; ``plan_run`` runs it again anyway."""
+    from tenfold.runtime.config import build_config, parse_overrides
+
+    check_request(name, preset, dataset)
+    cls = settings_class(name)
+    if cls is None:
+        return
+    info = recipe_index()[name]
+    preset_values = {k: v for k, v in info.presets[preset].items() if k != "seeds"}
+    values = parse_overrides(cls, list(overrides))
+    if dataset is not None:
+        values["dataset"] = dataset.lower()
+    elif "dataset" not in preset_values:
+        values.setdefault("dataset", info.datasets[0])
+    config = build_config(cls, preset_values, values)
+    if config.dataset not in info.datasets:
+        raise ConfigError(f"recipe {name!r} does not run on dataset {config.dataset!r}; "
+                          f"its datasets: {', '.join(info.datasets)}")
+    check = getattr(config, "validate", None)
+    if callable(check):
+        try:
+            check()
+        except ConfigError:
+            raise
+        except Exception:  # noqa: BLE001 - needs a left-out import: plan_run checks it
+            log.debug("%s: validate() needs the recipe module; checked when the run starts",
+                      name)
