@@ -30,3 +30,33 @@ def test_distractor_digits_layout():
 def test_distractor_digits_refuses_a_small_canvas():
     with pytest.raises(ValueError, match="canvas"):
         load_dataset("distractor-digits", canvas=20)
+
+
+def test_distractor_mnist_from_the_mirror(mirror, monkeypatch):
+    monkeypatch.setenv("TENFOLD_DATA", str(mirror))
+    data = load_dataset("distractor-mnist", num_train=12, num_test=6, sources=300, seed=1)
+    train, test = data["train"], data["test"]
+    assert train.images.shape == (12, 1, 32, 32) and test.images.shape == (6, 1, 32, 32)
+    assert set(train.labels.tolist()) <= {0, 1, 2, 3, 4}
+    for ds in (train, test):
+        for i in range(len(ds.labels)):
+            t, l_, b, r = ds.boxes[i].tolist()
+            dt, dl, db, dr = ds.distractor_boxes[i].tolist()
+            assert b - t == 12 and dr - dl == 12
+            assert ds.images[i, 0, t:b, l_:r].max() > 0.5 and \
+                ds.images[i, 0, dt:db, dl:dr].max() > 0.5
+    again = load_dataset("distractor-mnist", num_train=12, num_test=6, sources=300, seed=1)
+    assert torch.equal(again["test"].images, test.images)
+    assert not torch.equal(
+        load_dataset("distractor-mnist", num_train=12, num_test=6, sources=300,
+                     seed=2)["test"].images, test.images)
+
+
+def test_sources_without_distractor_classes_are_refused():
+    import numpy as np
+
+    from tenfold.data.synthetic.distractor_digits import render_distractor_digits
+
+    with pytest.raises(ValueError, match="classes"):
+        render_distractor_digits(np.zeros((3, 8, 8)), np.array([0, 1, 2]), 2, 32, 12, 0, 6, 0.0,
+                                 5, np.random.default_rng(0))

@@ -23,10 +23,17 @@ from tenfold.explain.propagation import (
     RuleReLU,
     reduce_map,
 )
-from tenfold.explain.rules import ElementwiseRule, FixedRule, PropagationRule, make_rule
+from tenfold.explain.rules import (
+    ElementwiseRule,
+    FixedRule,
+    LogisticRule,
+    PropagationRule,
+    make_rule,
+)
 
 __all__ = [
     "BASELINES", "ElementwiseRule", "FixedRule", "FunctionalReLUError", "LearnedPropagation",
+    "LogisticRule",
     "PropagationRule", "RuleReLU", "baseline_map", "box_masks", "curve_auc",
     "deletion_insertion_curves", "edge_map", "energy_in_box", "make_rule", "pointing_game",
     "randomize_layers", "reduce_map", "require_captum", "spearman",

@@ -24,25 +24,53 @@ class BoxedDataset(TensorDataset):
         self.images, self.labels, self.boxes = images, labels, boxes
 
 
+def upscale(sources: np.ndarray, size: int) -> np.ndarray:
+    """``(N, h, w)`` digits in [0, 1] resized (bilinear; antialiased when shrinking) to
+    ``(N, size, size)``."""
+    shrink = size < sources.shape[-1]
+    return F.interpolate(torch.tensor(sources, dtype=torch.float32).unsqueeze(1),
+                         size=(size, size), mode="bilinear", align_corners=False,
+                         antialias=shrink).squeeze(1).clamp(0, 1).numpy()
+
+
+def paste_fragments(img: np.ndarray, big: np.ndarray, fragments: int, fragment_size: int,
+                    rng: np.random.Generator) -> None:
+    """Paste (pixel-wise maximum) ``fragments`` random ``fragment_size`` px crops of random digits
+    of ``big`` at uniform places of ``img`` (in place)."""
+    digit_size, canvas = big.shape[-1], img.shape[-1]
+    for _ in range(fragments):
+        src = big[rng.integers(len(big))]
+        sy, sx = rng.integers(0, digit_size - fragment_size + 1, size=2)
+        ty, tx = rng.integers(0, canvas - fragment_size + 1, size=2)
+        view = img[ty:ty + fragment_size, tx:tx + fragment_size]
+        np.maximum(view, src[sy:sy + fragment_size, sx:sx + fragment_size], out=view)
+
+
+def sklearn_digit_splits(test_fraction: float, rng: np.random.Generator
+                         ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """scikit-learn's 1797 8x8 digits (values in [0, 1]) split at random into ``{"train",
+    "test"}`` source sets ``(images, labels)``, ``test_fraction`` of them for test."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    order = rng.permutation(len(digits.target))
+    n_test = int(round(len(order) * test_fraction))
+    src, lab = digits.images / 16.0, digits.target
+    return {"train": (src[order[n_test:]], lab[order[n_test:]]),
+            "test": (src[order[:n_test]], lab[order[:n_test]])}
+
+
 def _render(sources: np.ndarray, labels: np.ndarray, count: int, canvas: int, digit_size: int,
             fragments: int, fragment_size: int, noise: float, rng: np.random.Generator
             ) -> BoxedDataset:
-    big = F.interpolate(torch.tensor(sources, dtype=torch.float32).unsqueeze(1),
-                        size=(digit_size, digit_size), mode="bilinear",
-                        align_corners=False).squeeze(1).clamp(0, 1).numpy()
+    big = upscale(sources, digit_size)
     images = np.zeros((count, canvas, canvas), dtype=np.float32)
     ys = np.zeros(count, dtype=np.int64)
     boxes = np.zeros((count, 4), dtype=np.int64)
     for i in range(count):
         k = rng.integers(len(big))
         img = images[i]
-        for _ in range(fragments):
-            src = big[rng.integers(len(big))]
-            sy, sx = rng.integers(0, digit_size - fragment_size + 1, size=2)
-            ty, tx = rng.integers(0, canvas - fragment_size + 1, size=2)
-            patch = src[sy:sy + fragment_size, sx:sx + fragment_size]
-            view = img[ty:ty + fragment_size, tx:tx + fragment_size]
-            np.maximum(view, patch, out=view)
+        paste_fragments(img, big, fragments, fragment_size, rng)
         ty, tx = rng.integers(0, canvas - digit_size + 1, size=2)
         view = img[ty:ty + digit_size, tx:tx + digit_size]
         np.maximum(view, big[k], out=view)
@@ -66,17 +94,11 @@ def cluttered_digits(num_train: int = 2000, num_test: int = 2000, canvas: int = 
     at a uniform place over ``fragments`` random ``fragment_size`` px crops of other digits of the
     same split, then adds N(0, ``noise``) pixel noise. Values lie roughly in [0, 1].
     """
-    from sklearn.datasets import load_digits
-
     if digit_size > canvas or fragment_size > digit_size:
         raise ValueError(f"need fragment_size <= digit_size <= canvas, got {fragment_size}, "
                          f"{digit_size}, {canvas}")
-    digits = load_digits()
     rng = np.random.default_rng(seed)
-    order = rng.permutation(len(digits.target))
-    n_test = int(round(len(order) * test_fraction))
-    test_idx, train_idx = order[:n_test], order[n_test:]
-    src, lab = digits.images / 16.0, digits.target
+    sources = sklearn_digit_splits(test_fraction, rng)
     args = (canvas, digit_size, fragments, fragment_size, noise)
-    return {"train": _render(src[train_idx], lab[train_idx], num_train, *args, rng=rng),
-            "test": _render(src[test_idx], lab[test_idx], num_test, *args, rng=rng)}
+    return {split: _render(*sources[split], count, *args, rng=rng)
+            for split, count in (("train", num_train), ("test", num_test))}

@@ -11,22 +11,28 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from tenfold.data.synthetic import register_generator
-from tenfold.data.synthetic.cluttered_digits import BoxedDataset
+from tenfold.data.synthetic.cluttered_digits import (
+    BoxedDataset,
+    paste_fragments,
+    sklearn_digit_splits,
+    upscale,
+)
 
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int], size: int) -> bool:
     return abs(a[0] - b[0]) < size and abs(a[1] - b[1]) < size
 
 
-def _render(sources: np.ndarray, labels: np.ndarray, count: int, canvas: int, digit_size: int,
-            fragments: int, fragment_size: int, noise: float, target_classes: int,
-            rng: np.random.Generator) -> BoxedDataset:
-    big = F.interpolate(torch.tensor(sources, dtype=torch.float32).unsqueeze(1),
-                        size=(digit_size, digit_size), mode="bilinear",
-                        align_corners=False).squeeze(1).clamp(0, 1).numpy()
+def render_distractor_digits(sources: np.ndarray, labels: np.ndarray, count: int, canvas: int,
+                             digit_size: int, fragments: int, fragment_size: int, noise: float,
+                             target_classes: int, rng: np.random.Generator) -> BoxedDataset:
+    """``count`` canvases from source digits ``(N, h, w)`` in [0, 1] with ``labels`` (the module
+    docstring's layout); the result also has ``distractor_boxes``."""
+    if not ((labels < target_classes).any() and (labels >= target_classes).any()):
+        raise ValueError(f"need source digits of classes below and at or above {target_classes}")
+    big = upscale(sources, digit_size)
     targets = np.flatnonzero(labels < target_classes)
     distractors = np.flatnonzero(labels >= target_classes)
     images = np.zeros((count, canvas, canvas), dtype=np.float32)
@@ -35,12 +41,7 @@ def _render(sources: np.ndarray, labels: np.ndarray, count: int, canvas: int, di
     dboxes = np.zeros((count, 4), dtype=np.int64)
     for i in range(count):
         img = images[i]
-        for _ in range(fragments):
-            src = big[rng.integers(len(big))]
-            sy, sx = rng.integers(0, digit_size - fragment_size + 1, size=2)
-            ty, tx = rng.integers(0, canvas - fragment_size + 1, size=2)
-            view = img[ty:ty + fragment_size, tx:tx + fragment_size]
-            np.maximum(view, src[sy:sy + fragment_size, sx:sx + fragment_size], out=view)
+        paste_fragments(img, big, fragments, fragment_size, rng)
         k = targets[rng.integers(len(targets))]
         d = distractors[rng.integers(len(distractors))]
         while True:     # both places drawn together (a central digit leaves no room)
@@ -75,19 +76,17 @@ def distractor_digits(num_train: int = 2000, num_test: int = 2000, canvas: int =
     distractor) and the labelled digit of class ``< target_classes`` at non-overlapping places
     (pixel-wise maximum), then N(0, ``noise``) noise. Values lie roughly in [0, 1].
     """
-    from sklearn.datasets import load_digits
+    check_layout(canvas, digit_size, fragment_size, target_classes)
+    rng = np.random.default_rng(seed)
+    sources = sklearn_digit_splits(test_fraction, rng)
+    args = (canvas, digit_size, fragments, fragment_size, noise, target_classes)
+    return {split: render_distractor_digits(*sources[split], count, *args, rng=rng)
+            for split, count in (("train", num_train), ("test", num_test))}
 
+
+def check_layout(canvas: int, digit_size: int, fragment_size: int, target_classes: int) -> None:
     if fragment_size > digit_size or 2 * digit_size > canvas:
         raise ValueError(f"need fragment_size <= digit_size and 2 * digit_size <= canvas, got "
                          f"{fragment_size}, {digit_size}, {canvas}")
     if not 1 <= target_classes <= 9:
         raise ValueError(f"target_classes must lie in 1..9, got {target_classes}")
-    digits = load_digits()
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(digits.target))
-    n_test = int(round(len(order) * test_fraction))
-    test_idx, train_idx = order[:n_test], order[n_test:]
-    src, lab = digits.images / 16.0, digits.target
-    args = (canvas, digit_size, fragments, fragment_size, noise, target_classes)
-    return {"train": _render(src[train_idx], lab[train_idx], num_train, *args, rng=rng),
-            "test": _render(src[test_idx], lab[test_idx], num_test, *args, rng=rng)}
