@@ -27,6 +27,12 @@ def test_the_tree_has_blocks_for_every_method(rows):
         assert f"{method} status" in keys, f"no README status cell for {method}"
 
 
+def test_every_method_with_targets_has_its_targets_block():
+    keys = {m["key"] for f in ledger_files(ROOT) for m in BLOCK.finditer(f.read_text())}
+    for method in {t.method for t in all_targets()}:
+        assert f"{method} targets" in keys, f"no generated targets table for {method}"
+
+
 def test_readme_and_docs_agree_with_the_results_files(rows):
     stale = drift(ROOT, rows)
     assert not stale, ("generated ledger blocks disagree with benchmarks/results; run "
@@ -109,3 +115,44 @@ def test_update_is_idempotent_and_rejects_unknown_keys(rows):
 
     with pytest.raises(ConfigError, match="unknown ledger block key 'nosuch'"):
         update_text("<!-- ledger:start nosuch --><!-- ledger:end -->", rows)
+
+
+MY_PAGES = ("gnn-baselines", "osgan", "factorgcn", "twp", "netgraft", "snapmix", "tracking",
+            "impression")
+
+
+def _mutate_first_number(text: str, key: str) -> str:
+    """``text`` with the first decimal number inside block ``key`` changed by hand."""
+    import re
+
+    block = next(m for m in BLOCK.finditer(text) if m["key"] == key)
+    number = re.search(r"\d+\.\d+", block["body"])
+    old = number.group()
+    new = old[:-1] + ("1" if old[-1] != "1" else "2")
+    start = block.start("body") + number.start()
+    return text[:start] + new + text[start + len(old):]
+
+
+@pytest.mark.parametrize("page", MY_PAGES)
+def test_a_hand_edited_number_in_any_block_of_a_docs_page_fails(tmp_path, rows, page):
+    """Every generated block of the page (the claims table and the targets table) is checked:
+    one number typed over in a copy is reported as that page's block, and nothing else."""
+    root = _copy(tmp_path)
+    path = root / "docs" / "methods" / f"{page}.md"
+    text = path.read_text()
+    keys = [m["key"] for m in BLOCK.finditer(text)]
+    assert page in keys
+    for key in keys:
+        path.write_text(_mutate_first_number(text, key))
+        assert drift(root, rows) == [f"docs/methods/{page}.md: block {key!r}"]
+    path.write_text(text)
+    assert drift(root, rows) == []
+
+
+def test_a_hand_edited_readme_status_cell_fails(tmp_path, rows):
+    root = _copy(tmp_path)
+    readme = root / "README.md"
+    text = readme.read_text()
+    readme.write_text(text.replace("<!-- ledger:start twp status -->5 claims",
+                                   "<!-- ledger:start twp status -->6 claims", 1))
+    assert drift(root, rows) == ["README.md: block 'twp status'"]

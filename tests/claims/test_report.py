@@ -31,6 +31,26 @@ def test_rows_of_the_recipes_run_with_this_runs_numbers():
 
 
 def test_nothing_for_recipes_without_claims_and_a_note_without_results(tmp_path):
-    assert ledger_section([("r", summary(recipe="udor"))], RESULTS) == ""
+    assert ledger_section([("r", summary(recipe="no-such-recipe"))], RESULTS) == ""
     text = ledger_section([("r", summary())], tmp_path / "none")
     assert "ledger unavailable" in text and "results folder not found" in text
+
+
+def test_a_smoke_report_opens_with_the_ledger_rows_of_its_recipe(tmp_path, mirror):
+    """End to end: a gnn-baselines smoke run on Cora, then the report; its first section is
+    the ledger, and the run's own GAT number (mean of its seeds) stands beside the stored one."""
+    import json
+
+    from tenfold.runtime.launch import start_run
+    from tenfold.runtime.report import write_report
+
+    path = start_run("gnn-baselines", preset="smoke", dataset="cora", seeds=[0, 1],
+                     overrides=["methods=gat", "epochs=10"], out=tmp_path / "runs")
+    report = write_report([path], tmp_path / "report.md").read_text()
+    assert report.index("## The papers' claims") < report.index("## gnn-baselines")
+    summary = json.loads((path / "summary.json").read_text())
+    mean = 100 * sum(summary["per_seed"][s]["gat"]["test_acc"] for s in ("0", "1")) / 2
+    row = _row(report, "gat-cora").split(" | ")
+    assert row[2].startswith("82.42% ")                         # the stored benchmark
+    assert row[4].startswith(f"{mean:.2f}% ") and "`cora`" in row[4]   # this run
+    assert "not measured by this run" in _row(report, "gat-citeseer")
