@@ -7,18 +7,10 @@ import json
 import pytest
 import torch
 
+from tenfold.augment import build_classifier, load_backbone
 from tenfold.errors import ConfigError
 from tenfold.recipes import snapmix as snapmix_recipe
-from tenfold.recipes.snapmix import (
-    METHODS,
-    SnapMixConfig,
-    build_model,
-    label_fidelity,
-    load_backbone,
-    load_images,
-    pretrained_state,
-    train_method,
-)
+from tenfold.recipes.snapmix import METHODS, SnapMixConfig, make_trainer, pretrained_state
 from tenfold.runtime.launch import plan_run, start_run
 
 
@@ -42,43 +34,18 @@ def test_smoke_run_writes_a_full_summary(tmp_path):
     assert timings["snapmix"]["step_s"] > 0
 
 
-def test_training_is_deterministic_per_seed():
+def test_methods_are_paired_and_deterministic_per_seed():
+    """Same seed: same initial weights and data order for every method; same numbers twice."""
     config = SnapMixConfig(epochs=1, train_size=64, test_size=64, widths=(4,), batch_size=32,
                            mix_prob=1.0)
-    data = load_images("cluttered-digits", 64, 64, 64)
-    _, a, _ = train_method("snapmix", config, data, torch.device("cpu"), seed=3)
-    _, b, _ = train_method("snapmix", config, data, torch.device("cpu"), seed=3)
-    assert a == b
-
-
-def test_label_fidelity_of_a_perfect_map_model_is_zero():
-    """A "model" whose CAM is the object box gives zero SnapMix error, area labels do not."""
-    data = load_images("cluttered-digits", 64, 64, 64)
-    boxes = data.test_boxes
-
-    class BoxModel(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.pool = torch.nn.AdaptiveAvgPool2d(1)
-            self.fc = torch.nn.Linear(1, 10)
-            torch.nn.init.ones_(self.fc.weight)
-
-        def forward(self, x):
-            # the pixel that identifies the image is written in its top-left corner by the test
-            idx = x[:, 0, 0, 0].round().long()
-            masks = torch.zeros(len(x), 1, 32, 32)
-            for i, j in enumerate(idx.tolist()):
-                t, l_, b, r = boxes[j].tolist()
-                masks[i, 0, t:b, l_:r] = 1.0
-            return self.fc(self.pool(masks).flatten(1))
-
-    tagged = data.test_x.clone()
-    tagged[:, 0, 0, 0] = torch.arange(len(tagged)).float()
-    data = type(data)(**{**vars(data), "test_x": tagged, "mean": torch.zeros(1),
-                         "std": torch.ones(1)})
-    errs = label_fidelity(BoxModel(), data, mixes=128, beta=1.0, gen=torch.Generator())
-    assert errs["snapmix"] < 1e-5
-    assert errs["area_asym"] > 0.05 and errs["area_sym"] > 0.05
+    data = snapmix_recipe.load_images("cluttered-digits", 64, 64, 64)
+    a = make_trainer("snapmix", config, data, torch.device("cpu"), seed=3)
+    b = make_trainer("mixup", config, data, torch.device("cpu"), seed=3)
+    for (name, p), q in zip(a.model.state_dict().items(), b.model.state_dict().values(),
+                            strict=True):
+        assert torch.equal(p, q), name
+    assert a.run().metrics() == make_trainer("snapmix", config, data, torch.device("cpu"),
+                                             seed=3).run().metrics()
 
 
 def test_bad_config_is_refused():
@@ -100,12 +67,12 @@ def test_pretraining_runs_once_and_fine_tuning_keeps_all_but_the_head(tmp_path, 
     def no_training(*args, **kwargs):
         raise AssertionError("the cached weights must be reused")
 
-    monkeypatch.setattr(snapmix_recipe, "train_method", no_training)
+    monkeypatch.setattr(snapmix_recipe, "make_trainer", no_training)
     again, acc_again = pretrained_state(config, torch.device("cpu"))
     assert acc_again == acc and all(torch.equal(state[k], again[k]) for k in state)
 
     torch.manual_seed(0)
-    model = build_model(SnapMixConfig(arch="small", widths=(4, 8)), 7, in_channels=1)
+    model = build_classifier("small", 7, in_channels=1, widths=(4, 8))
     head = model.fc.weight.detach().clone()
     load_backbone(model, state)
     for name, value in model.state_dict().items():

@@ -15,15 +15,29 @@ from tenfold.augment.cam import (
     normalize_map,
     semantic_percent_map,
 )
+from tenfold.augment.fidelity import label_fidelity, visible_fraction
 from tenfold.augment.loss import soft_target_cross_entropy
 from tenfold.augment.midlevel import MidLevelHead, MidLevelResNet
 from tenfold.augment.mixing import AsymmetricCutMix, CutMix, MixInfo, MixUp, pair_targets, paste
 from tenfold.augment.models import SmallResNet
 from tenfold.augment.snapmix import SnapMix, snapmix_batch, snapmix_label_weights
+from tenfold.augment.trainer import (
+    MIX_METHODS,
+    MixTrainer,
+    build_classifier,
+    load_backbone,
+    lr_at,
+    make_mixer,
+    paired_trainer,
+    seeded_generators,
+)
 
 __all__ = [
-    "AsymmetricCutMix", "CutMix", "MidLevelHead", "MidLevelResNet", "MixInfo", "MixUp",
+    "MIX_METHODS", "AsymmetricCutMix", "CutMix",
+    "MidLevelHead", "MidLevelResNet", "MixInfo", "MixUp",
     "SmallResNet", "SnapMix", "box_area", "box_mask", "class_activation_map", "find_cam_modules",
     "model_spm", "normalize_map", "pair_targets", "paste", "random_box", "sample_beta",
     "semantic_percent_map", "snapmix_batch", "snapmix_label_weights", "soft_target_cross_entropy",
+    "MixTrainer", "build_classifier", "label_fidelity", "load_backbone", "lr_at", "make_mixer",
+    "paired_trainer", "seeded_generators", "visible_fraction",
 ]
