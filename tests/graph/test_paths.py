@@ -170,3 +170,41 @@ def test_pathset_helpers_and_errors():
         attention_to_cost(ei, torch.ones(4), 3)
     with pytest.raises(ValueError, match="nodes"):
         PathSet([torch.zeros(2, dtype=torch.long)], [torch.zeros(2, 2, dtype=torch.long)], 3)
+
+
+@pytest.mark.parametrize("radii", [(), (-0.5,), (-0.02, 0.0, 0.05), (-0.3, -0.1, 0.5)])
+def test_bounded_rounds_give_the_full_search_paths(monkeypatch, radii):
+    """The sampler searches each source only as far as its kept paths need (a guessed radius,
+    widened in rounds for sources whose quota is not provably filled). Whatever the radii, the
+    paths and costs must equal the networkx reference on the whole graph; costs near 1 as from
+    attention (many two-hop distances close to the guess)."""
+    import tenfold.graph.paths as paths_module
+
+    gen = torch.Generator().manual_seed(5)
+    n = 80
+    ei = torch.randint(n, (2, 900), generator=gen)
+    ei = torch.unique(ei[:, ei[0] != ei[1]], dim=1)
+    cost = 0.6 + 0.4 * torch.rand(ei.size(1), generator=gen, dtype=torch.float64)
+    limits = []
+
+    def recording_dijkstra(*args, **kwargs):
+        limits.append(kwargs["limit"])
+        return paths_module.scipy_dijkstra(*args, **kwargs)
+
+    monkeypatch.setattr(paths_module, "scipy_dijkstra", paths_module.dijkstra, raising=False)
+    monkeypatch.setattr(paths_module, "dijkstra", recording_dijkstra)
+    monkeypatch.setattr(ShortestPathSampler, "_RADII", radii)
+    got = ShortestPathSampler(max_hops=2, block_size=8)(ei, cost, n)
+    expected = reference_paths(ei.t().tolist(), cost.tolist(), n, 2, 0.5, 1.0)
+    sets = as_sets(got)
+    for c in range(2):
+        assert {i: sets[c].get(i, []) for i in range(n)} == expected[c]
+    full = 2 * float(cost.max())
+    if radii:
+        assert min(limits) < full                           # bounded searches did happen
+    # costs: the stored cost of every path is the sum of its edge costs
+    w = {tuple(e): c for e, c in zip(ei.t().tolist(), cost.tolist(), strict=True)}
+    for ctr, nds, cst in zip(got.center[1], got.nodes[1], got.cost[1], strict=True):
+        route = [int(ctr), *nds.tolist()]
+        total = sum(w.get((a, b), 0.0) for a, b in zip(route, route[1:], strict=False))
+        assert math.isclose(float(cst), total, rel_tol=1e-6)
