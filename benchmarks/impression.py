@@ -45,9 +45,10 @@ PINNED = {
                "translate_steps=200", "translate_lr=0.02", "ce_lr_scales=1,5",
                "synth_per_class=10", "synth_steps=150", "student_epochs=40",
                "iterations_per_step=25"],
-    # CIFAR-10: the template of benchmarks/impression_retrieval.py (10,000 training images,
-    # 8 epochs, one CPU thread); small decoding budgets (the cost is per pixel)
-    "cifar10": ["image_size=32", "template_widths=16,32,64", "template_epochs=8",
+    # CIFAR-10 down-sampled to 16 px: the template ``c10-16px-e8`` of
+    # benchmarks/impression_retrieval.py (10,000 training images, 8 epochs, one CPU thread);
+    # small decoding budgets (the cost is per pixel)
+    "cifar10": ["image_size=16", "template_widths=16,32,64", "template_epochs=8",
                 "verifier_widths=16,32", "verifier_epochs=8", "train_subset=10000",
                 "retrieval_images=1000", "recon_images=8", "recon_steps=200",
                 "ablation_layers=1,3", "translate_pairs=3-5,1-9,0-8", "translate_images=8",

@@ -8,11 +8,12 @@ every layer's block scaled to equal weight; ``-last`` the last stage's BN layers
 ``-selected`` the view with the best LOO 1-NN accuracy on training images, then scored on the
 test images), each paired against ``penultimate`` (the template's pooled features, raw).
 
-Writes ``benchmarks/results/impression_retrieval[_cifar10].json``, rewritten after every template:
+Writes ``benchmarks/results/impression_retrieval[_cifar10].json``, rewritten after every template
+(templates measured by an earlier invocation stay, each with its own command):
 
     python benchmarks/impression_retrieval.py --seeds 0 1 2
     python benchmarks/impression_retrieval.py --dataset cifar10 --seeds 0 1 2 \
-        --templates c10-depth3-e8 c10-depth3-e4
+        --templates c10-16px-e4 c10-16px-e8 c10-16px-depth4-e8 c10-32px-e8
 """
 
 from __future__ import annotations
@@ -30,14 +31,19 @@ TEMPLATES = {
     "depth3": ["template_widths=16,32,64"],
     "depth3-e15": ["template_widths=16,32,64", "template_epochs=15"],
     "depth4": ["template_widths=16,32,64,128"],
-    "c10-depth3-e4": ["template_widths=16,32,64", "train_subset=5000", "template_epochs=4"],
-    "c10-depth3-e8": ["template_widths=16,32,64", "train_subset=10000", "template_epochs=8"],
-    "c10-depth4-e8": ["template_widths=16,32,64,128", "train_subset=10000",
-                      "template_epochs=8"],
+    "c10-16px-e4": ["image_size=16", "template_widths=16,32,64", "train_subset=5000",
+                    "template_epochs=4"],
+    "c10-16px-e8": ["image_size=16", "template_widths=16,32,64", "train_subset=10000",
+                    "template_epochs=8"],
+    "c10-16px-depth4-e8": ["image_size=16", "template_widths=16,32,64,128",
+                           "train_subset=10000", "template_epochs=8"],
+    "c10-32px-e8": ["image_size=32", "template_widths=16,32,64", "train_subset=10000",
+                    "template_epochs=8"],
 }
-COMMON = {"digits": ["image_size=16", "retrieval_images=360", "template_epochs=6", "lr=0.002",
+COMMON = {"digits": ["image_size=16", "train_subset=0", "retrieval_images=360",
+                     "template_epochs=6", "lr=0.002",
                      "batch_size=64"],
-          "cifar10": ["image_size=32", "retrieval_images=1000", "lr=0.002", "batch_size=64"]}
+          "cifar10": ["retrieval_images=1000", "lr=0.002", "batch_size=64"]}
 
 
 def main() -> None:
@@ -51,6 +57,11 @@ def main() -> None:
         args.out = harness.RESULTS / f"impression_retrieval_{args.dataset}.json"
     result = harness.record("impression_retrieval", args, dataset=args.dataset,
                             seeds=args.seeds, templates={})
+    if args.out.exists():      # keep the templates measured by earlier invocations
+        earlier = harness.read_json(args.out)
+        if earlier.get("dataset") == args.dataset:
+            result["templates"] = {k: v for k, v in earlier.get("templates", {}).items()
+                                   if k not in args.templates}
     for name in args.templates:
         overrides = ["experiments=retrieval", *COMMON[args.dataset], *TEMPLATES[name]]
         with tempfile.TemporaryDirectory() as runs:
@@ -62,7 +73,7 @@ def main() -> None:
 
         def values(method: str, per_seed=per_seed, seeds=seeds) -> list[float]:
             return [per_seed[s][method]["retrieval_1nn"] for s in seeds]
-        entry = {"overrides": overrides,
+        entry = {"command": result["command"], "date": result["date"], "overrides": overrides,
                  "template_acc": mean_std([per_seed[s]["impression"]["template_acc"]
                                            for s in seeds]),
                  "retrieval_1nn": {m: mean_std(values(m)) for m in methods},

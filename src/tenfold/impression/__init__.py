@@ -43,6 +43,7 @@ from tenfold.impression.retrieval import (
     ImpressionView,
     impression_features,
     penultimate_features,
+    standard_views,
 )
 from tenfold.impression.template import Impression, TemplateNetwork, fingerprint
 
@@ -54,5 +55,6 @@ __all__ = [
     "fingerprint", "impression_features", "impression_loss", "impression_objective",
     "last_stage_layers", "loo_1nn_accuracy", "penultimate_features", "predict_labels", "psnr",
     "reconstruction_scores", "retrieval_scores", "same_class_images", "similarity", "ssim",
-    "synthesize", "template_classifier", "total_variation", "translate", "translation_scores",
+    "standard_views", "synthesize", "template_classifier", "total_variation", "translate",
+    "translation_scores",
 ]

@@ -27,7 +27,7 @@ from torch import Tensor, nn
 
 from tenfold.impression.template import Impression
 
-__all__ = ["ImpressionView", "impression_features", "penultimate_features"]
+__all__ = ["ImpressionView", "impression_features", "penultimate_features", "standard_views"]
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,18 @@ class ImpressionView:
         if self.balance:
             blocks = [b / b.shape[1] ** 0.5 for b in blocks]
         return torch.cat(blocks, dim=1)
+
+
+def standard_views(last_stage: tuple[str, ...]) -> dict[str, ImpressionView]:
+    """The views the recipe compares, by name: ``impression`` (z-scored mean+std of every BN
+    layer, the default), ``-raw`` (not standardised), ``-mean`` (means only), ``-logstd``
+    (``log σ``), ``-balanced`` (equal weight per layer), ``-last`` (the ``last_stage`` layers)."""
+    return {"impression": ImpressionView(),
+            "impression-raw": ImpressionView(standardise="none"),
+            "impression-mean": ImpressionView(stats="mean"),
+            "impression-logstd": ImpressionView(log_std=True),
+            "impression-balanced": ImpressionView(balance=True),
+            "impression-last": ImpressionView(layers=tuple(last_stage))}
 
 
 def impression_features(impression: Impression, reference: Impression | None = None,

@@ -15,6 +15,7 @@ The scores live in :mod:`tenfold.impression.evaluation`; docs/methods/impression
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -26,7 +27,7 @@ from tenfold import impression as isp
 from tenfold.data.tensor_images import image_tensors
 from tenfold.distill import accuracy
 from tenfold.errors import ConfigError
-from tenfold.impression import DecodeSettings, Impression, ImpressionView, TemplateNetwork
+from tenfold.impression import DecodeSettings, Impression, TemplateNetwork
 from tenfold.loops import classifier_trainer
 from tenfold.runtime.io import cached_torch
 from tenfold.runtime.registry import Recipe, register_recipe
@@ -152,8 +153,7 @@ class Setup:
         return DecodeSettings(**{**base, **extra})
 
     def class_targets(self) -> list[Impression]:
-        xtr, ytr = self.data["train"]
-        return isp.class_impressions(self.template, xtr.to(self.template.device), ytr)
+        return isp.class_impressions(self.template, *self.data["train"])
 
 
 def _fit(ctx, key: str, stepper) -> Tensor:
@@ -163,12 +163,8 @@ def _fit(ctx, key: str, stepper) -> Tensor:
 
 def retrieval(s: Setup, ctx) -> dict[str, dict[str, float]]:
     c, (xte, yte), (xtr, ytr) = s.config, s.data["test"], s.data["train"]
-    last = isp.last_stage_layers(s.template.layer_names, c.template_widths)
-    views = {"impression": ImpressionView(), "impression-raw": ImpressionView(standardise="none"),
-             "impression-mean": ImpressionView(stats="mean"),
-             "impression-logstd": ImpressionView(log_std=True),
-             "impression-balanced": ImpressionView(balance=True),
-             "impression-last": ImpressionView(layers=last)}
+    views = isp.standard_views(isp.last_stage_layers(s.template.layer_names,
+                                                     c.template_widths))
     n = c.retrieval_images
     scores = isp.retrieval_scores(s.template, s.template.model[1].fc, xte[:n], yte[:n], views,
                                   validation=(xtr[-n:], ytr[-n:]))
@@ -205,7 +201,7 @@ def translation(s: Setup, ctx) -> dict[str, dict[str, float]]:
     c, (xte, yte) = s.config, s.data["test"]
     targets, template = s.class_targets(), s.template
     ce_names = {k: "ce-only" if k == 1 else f"ce-only-x{k:g}" for k in c.ce_lr_scales}
-    totals: dict[str, dict[str, float]] = {}
+    totals: dict[str, Counter] = {}
     rows, count = [], 0
     for pair in c.translate_pairs:
         a, b = (int(p) for p in pair.split("-"))
@@ -221,10 +217,8 @@ def translation(s: Setup, ctx) -> dict[str, dict[str, float]]:
             outs[name] = _fit(ctx, f"translate-{name}-{pair}", ce)
         rows += [src.cpu(), *outs.values()]
         for method, xt in outs.items():
-            part = isp.translation_scores(template.model, s.verifier, xt, src.cpu(), a, b)
-            for k, v in part.items():
-                totals.setdefault(method, {}).setdefault(k, 0.0)
-                totals[method][k] += v
+            totals.setdefault(method, Counter()).update(
+                isp.translation_scores(template.model, s.verifier, xt, src.cpu(), a, b))
         count += len(src)
     _grid(ctx, c, "translation", rows)
     return {m: {k: v / max(count, 1) for k, v in t.items()} for m, t in totals.items()}
