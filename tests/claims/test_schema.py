@@ -177,3 +177,44 @@ def test_merge_keeps_the_first_of_a_repeated_seed():
     merged = merge_records([a, b])
     assert merged.values("a", "acc") == {0: 0.5, 1: 0.7}
     assert any("b.json dropped" in n for n in merged.notes)
+
+
+def test_rows_without_a_method_column_name_the_arm_by_their_text_fields():
+    data = {**HEADER, "rows": [{"seed": 0, "cam_model": "none", "cam_bn_mode": "eval",
+                                "ratio": 0.5, "acc": 68.0}]}
+    rec = adapt(data, "f.json")[""]
+    assert rec.per_seed == {0: {"none/eval": {"ratio": 0.5, "acc": 68.0}}}
+
+
+def test_table_shape_reads_dfads_time_ratios():
+    data = {**HEADER, "seeds": [0], "table": {"one": {"acc": [0.9]}},
+            "time_to_accuracy": {"one": {"0": {"0.90": {"ratio": 0.8},
+                                               "0.97": {"ratio": None}}}},
+            "one_stage_time_to_two_stage_final_acc_ratio": {"one": [0.35]}}
+    rec = adapt(data, "d.json")[""]
+    assert rec.per_seed == {0: {"one": {"acc": 0.9, "time_to_0.90.ratio": 0.8,
+                                        "time_to_two_stage_final.ratio": 0.35}}}
+
+
+def test_values_shape_reads_flat_per_seed_sections_and_single_runs_with_their_command():
+    data = {**HEADER, "seeds": [0, 1],
+            "synthetic": {"40": {"c": {"mota": {"values": [0.8, 0.9]}}}},
+            "tud": {"frames": 179, "c": {"mota": {"mean": 0.5, "values": [0.4, 0.6]}}},
+            "pets": {"frames": 795, "c": {"mota": 0.81, "name": "x"}, "p": {"mota": 0.77}},
+            "sections": {"pets": {"command": "python b.py --sections pets", "seeds": [0]}}}
+    recs = adapt(data, "t.json")
+    assert sorted(recs) == ["pets", "synthetic-40", "tud"]
+    assert recs["tud"].values("c", "mota") == {0: 0.4, 1: 0.6}
+    assert recs["pets"].per_seed == {0: {"c": {"mota": 0.81}, "p": {"mota": 0.77}}}
+    assert recs["pets"].command == "python b.py --sections pets"
+    assert recs["tud"].command == "python b.py"
+    assert "one deterministic run" in recs["pets"].notes[0]
+
+
+def test_dataset_runs_shape_one_section_per_dataset():
+    data = {"runs": [{**HEADER, "datasets": {"photo": {"summary": {}, "seeds": {
+        "0": {"time_ratio": {"spagan": 1.4}, "paths_s_median": 19.0, "all": [1, 2]},
+        "1": {"time_ratio": {"spagan": 1.3}, "paths_s_median": 13.0}}}}}]}
+    rec = adapt(data, "c.json")["photo"]
+    assert rec.values("spagan", "time_ratio") == {0: 1.4, 1: 1.3}
+    assert rec.values("run", "paths_s_median") == {0: 19.0, 1: 13.0}

@@ -14,6 +14,9 @@ Shapes (tried in this order):
               (dfad; its one-stage / two-stage wall-time ratios become ``time_to_*.ratio``).
 ``runs``      ``{"runs": [{"seeds", "preset", "results": {dataset: {method:
               {"<metric>_per_seed": [...]}}}}]}`` (gnn_baselines); section ``<dataset>-<preset>``.
+``dataset_runs`` ``{"runs": [{"command", "datasets": {dataset: {"seeds": {seed: {metric:
+              {method: x} | x}}}}}]}`` (spagan_cost); section ``<dataset>``; a metric that is a
+              plain number (the graph's size, path-generation seconds) goes to the arm ``run``.
 ``rows``      ``{"rows": [{"seed", "method", metric: x, ...}]}`` (snapmix_finetune,
               snapmix_flowers_gpu); a row's ``init`` joins the method name as ``method@init``;
               a row without ``method`` is named by its text fields joined by ``/``
@@ -160,6 +163,25 @@ def _row_method(row: dict) -> str:
     return "/".join(v for k, v in row.items() if isinstance(v, str))
 
 
+def _from_dataset_runs(data: dict, name: str) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for run in data["runs"]:
+        for dataset, entry in run["datasets"].items():
+            per_seed: dict[str, dict[str, dict[str, float]]] = {}
+            for s, metrics in entry["seeds"].items():
+                arms = per_seed.setdefault(str(int(s)), {})
+                for metric, value in metrics.items():
+                    if isinstance(value, dict):
+                        for method, x in value.items():
+                            if _num(x):
+                                arms.setdefault(method, {})[metric] = float(x)
+                    elif _num(value):
+                        arms.setdefault("run", {})[metric] = float(value)
+            out[dataset] = {**_header(run, data, name), "seeds": _seeds_of(per_seed),
+                            "per_seed": per_seed}
+    return out
+
+
 def _from_rows(data: dict, name: str) -> dict[str, dict]:
     per_seed: dict[str, dict[str, dict[str, float]]] = {}
     for row in data["rows"]:
@@ -231,6 +253,11 @@ def _shape(data: Any) -> str | None:
     if isinstance(data.get("runs"), list) and all(isinstance(r, dict) and "results" in r
                                                   and "seeds" in r for r in data["runs"]):
         return "runs"
+    if isinstance(data.get("runs"), list) and data["runs"] and all(
+            isinstance(r, dict) and isinstance(r.get("datasets"), dict) and all(
+                isinstance(e, dict) and isinstance(e.get("seeds"), dict)
+                for e in r["datasets"].values()) for r in data["runs"]):
+        return "dataset_runs"
     if isinstance(data.get("results"), dict) and isinstance(data.get("seeds"), list) and any(
             isinstance(arms, dict) and any(isinstance(m, dict) and any(
                 k.endswith("_per_seed") for k in m) for m in arms.values())
@@ -351,6 +378,7 @@ def _single_run_sections(data: dict) -> dict[str, dict]:
 
 
 _ADAPTERS = {"per_seed": _from_per_seed, "table": _from_table, "runs": _from_runs,
+             "dataset_runs": _from_dataset_runs,
              "run": lambda data, name: _from_runs({**data, "runs": [data]}, name),
              "rows": _from_rows, "timings": _from_timings, "sections": _from_sections,
              "values": _from_values, "nested": _from_nested}
