@@ -25,6 +25,9 @@ from pathlib import Path
 import torch
 
 ROOT = Path(__file__).resolve().parent
+# The benchmark's own recipe settings (the quick preset is smaller and may change).
+BENCH_SETTINGS = {"train_size": 2000, "epochs": 15, "eval_size": 100, "rule_steps": 80,
+                  "ig_steps": 32, "curve_steps": 16}
 
 
 def mean_std(values: list[float]) -> dict[str, float]:

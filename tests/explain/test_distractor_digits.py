@@ -60,3 +60,17 @@ def test_sources_without_distractor_classes_are_refused():
     with pytest.raises(ValueError, match="classes"):
         render_distractor_digits(np.zeros((3, 8, 8)), np.array([0, 1, 2]), 2, 32, 12, 0, 6, 0.0,
                                  5, np.random.default_rng(0))
+
+
+def test_random_shift_translates_each_image_with_zero_fill():
+    import torch.nn.functional as F
+
+    from tenfold.data.synthetic.cluttered_digits import random_shift
+
+    x = torch.arange(1, 3 * 2 * 6 * 6 + 1, dtype=torch.float32).view(3, 2, 6, 6)
+    y = random_shift(x, 2, torch.Generator().manual_seed(0))
+    padded = F.pad(x, (2,) * 4)
+    for i in range(3):
+        crops = [padded[i, :, oy:oy + 6, ox:ox + 6] for oy in range(5) for ox in range(5)]
+        assert any(torch.equal(y[i], c) for c in crops)
+    assert torch.equal(random_shift(x, 0, torch.Generator()), x)

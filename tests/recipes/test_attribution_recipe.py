@@ -33,7 +33,20 @@ def test_smoke_run_scores_every_method(tmp_path):
     ("methods=gradient,lrp", "methods"),
     ("dataset=mnist", "dataset"),
     ("rule_batch_size=0", "rule_batch_size"),
+    ("rule=lrp", "rule"),
 ])
 def test_bad_settings_are_refused_before_running(override, match):
     with pytest.raises(ConfigError, match=match):
         plan_run("attribution", "smoke", None, None, [override])
+
+
+def test_smoke_on_distractor_mnist_with_the_mlp_rule(mirror, monkeypatch, tmp_path):
+    monkeypatch.setenv("TENFOLD_DATA", str(mirror))
+    path = start_run("attribution", preset="smoke", dataset="distractor-mnist", out=tmp_path,
+                     overrides=["methods=random,gradient,learned", "rule=mlp", "sanity=false",
+                                "figures=false"])
+    summary = json.loads((path / "summary.json").read_text())
+    assert summary["dataset"] == "distractor-mnist" and summary["settings"]["rule"] == "mlp"
+    seed = summary["per_seed"]["0"]
+    assert set(seed) == {"random", "gradient", "learned"}
+    assert all(0.0 <= m["energy"] <= 1.0 for m in seed.values())

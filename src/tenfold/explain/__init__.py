@@ -13,6 +13,7 @@ from tenfold.explain.metrics import (
     deletion_insertion_curves,
     edge_map,
     energy_in_box,
+    localisation_scores,
     pointing_game,
     randomize_layers,
     spearman,
@@ -33,8 +34,7 @@ from tenfold.explain.rules import (
 
 __all__ = [
     "BASELINES", "ElementwiseRule", "FixedRule", "FunctionalReLUError", "LearnedPropagation",
-    "LogisticRule",
-    "PropagationRule", "RuleReLU", "baseline_map", "box_masks", "curve_auc",
-    "deletion_insertion_curves", "edge_map", "energy_in_box", "make_rule", "pointing_game",
-    "randomize_layers", "reduce_map", "require_captum", "spearman",
+    "LogisticRule", "PropagationRule", "RuleReLU", "baseline_map", "box_masks", "curve_auc",
+    "deletion_insertion_curves", "edge_map", "energy_in_box", "localisation_scores",
+    "make_rule", "pointing_game", "randomize_layers", "reduce_map", "require_captum", "spearman",
 ]

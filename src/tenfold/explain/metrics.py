@@ -124,6 +124,21 @@ def deletion_insertion_curves(model: nn.Module, inputs: torch.Tensor, maps: torc
     return curves["deletion"], curves["insertion"]
 
 
+def localisation_scores(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
+                        masks: torch.Tensor, maps: torch.Tensor, curve_steps: int = 16,
+                        tolerance: float = 0.0) -> tuple[dict[str, float], torch.Tensor,
+                                                         torch.Tensor]:
+    """Mean ``energy``, ``pointing`` (with ``tolerance``), ``deletion_auc`` and ``insertion_auc``
+    of ``maps`` over the batch, and the mean deletion and insertion curves."""
+    deletion, insertion = deletion_insertion_curves(model, inputs, maps, targets,
+                                                    steps=curve_steps)
+    scores = {"energy": float(energy_in_box(maps, masks).mean()),
+              "pointing": float(pointing_game(maps, masks, tolerance).mean()),
+              "deletion_auc": float(curve_auc(deletion).mean()),
+              "insertion_auc": float(curve_auc(insertion).mean())}
+    return scores, deletion.mean(0), insertion.mean(0)
+
+
 def curve_auc(curves: torch.Tensor) -> torch.Tensor:
     """Trapezoid area under ``(B, K + 1)`` curves sampled evenly on [0, 1] (``(B,)``)."""
     if curves.dim() != 2 or curves.shape[1] < 2:

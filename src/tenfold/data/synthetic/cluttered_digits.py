@@ -102,3 +102,15 @@ def cluttered_digits(num_train: int = 2000, num_test: int = 2000, canvas: int = 
     args = (canvas, digit_size, fragments, fragment_size, noise)
     return {split: _render(*sources[split], count, *args, rng=rng)
             for split, count in (("train", num_train), ("test", num_test))}
+
+
+def random_shift(x: torch.Tensor, pad: int, gen: torch.Generator) -> torch.Tensor:
+    """Random translations by up to ``pad`` px (zero padding, then a random crop per image)."""
+    b, _, h, w = x.shape
+    padded = F.pad(x, (pad,) * 4)
+    oy = torch.randint(0, 2 * pad + 1, (b,), generator=gen)
+    ox = torch.randint(0, 2 * pad + 1, (b,), generator=gen)
+    rows = (oy[:, None] + torch.arange(h))[:, None, :, None]
+    cols = (ox[:, None] + torch.arange(w))[:, None, None, :]
+    return padded[torch.arange(b)[:, None, None, None], torch.arange(x.shape[1])[None, :, None,
+                                                                                  None], rows, cols]
