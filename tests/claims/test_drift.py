@@ -156,3 +156,27 @@ def test_a_hand_edited_readme_status_cell_fails(tmp_path, rows):
     readme.write_text(text.replace("<!-- ledger:start twp status -->5 claims",
                                    "<!-- ledger:start twp status -->6 claims", 1))
     assert drift(root, rows) == ["README.md: block 'twp status'"]
+
+
+def test_a_results_block_is_each_arms_mean_and_sample_std(tmp_path):
+    import statistics
+
+    from tenfold.claims.adapters import read_results
+    from tenfold.claims.render import results_table
+    from tenfold.errors import ConfigError
+
+    results = ROOT / "benchmarks" / "results"
+    table = results_table(results, "gnn_baselines.json#cora-paper", "test_acc", 100)
+    rec = read_results(results / "gnn_baselines.json")["cora-paper"]
+    for method in ("mlp", "gcn", "gat"):
+        values = [100 * v for v in rec.values(method, "test_acc").values()]
+        want = f"| {method} | {statistics.mean(values):.2f} ± {statistics.stdev(values):.2f} | 5 |"
+        assert want in table
+    assert rec.command in table
+    text = "<!-- ledger:start results gnn_baselines.json#cora-paper test_acc x100 -->"
+    with pytest.raises(ConfigError, match="needs the results folder"):
+        update_text(text + "<!-- ledger:end -->", [])
+    with pytest.raises(ConfigError, match="no arm has 'nosuch'"):
+        results_table(results, "gnn_baselines.json#cora-paper", "nosuch")
+    with pytest.raises(ConfigError, match="no results file matches"):
+        results_table(tmp_path, "none.json", "test_acc")
