@@ -8,6 +8,8 @@ A benchmark is ``benchmarks/<name>.py``, run as ``python benchmarks/<name>.py ..
 * :func:`result` — a complete result in the results schema, version 1
   (:mod:`tenfold.claims.schema`): :func:`record`'s header plus ``schema``, ``settings``,
   ``seeds`` and ``per_seed = {seed: {method: {metric: number}}}``, validated at once;
+* :func:`sections` — several such results (one per dataset, say) as one schema-1 file with
+  ``"sections"``; a claim names one as ``file.json#<section>``;
 * :func:`per_seed_of` — that ``per_seed`` from a run's ``summary.json`` (numbers only, nested
   metrics as ``"outer.inner"``), for benchmarks that call ``start_run``;
 * :func:`record` — the result's header: benchmark name, the exact command, the git commit (and
@@ -29,6 +31,9 @@ A new benchmark writes schema 1, which the ledger (``tenfold claims``) reads wit
     for seed in parse_seeds(args.seeds):
         per_seed[seed] = {"method": {"test_acc": 0.91}, "baseline": {"test_acc": 0.88}}
         write_result(args.out, result("toy", args, per_seed=per_seed))   # after every seed
+
+A benchmark with several experiments writes ``write_result(args.out, sections({"cora":
+result("toy", args, per_seed=..., settings={"dataset": "cora"}), ...}))``.
 
 Extra figures (curves, timings, notes) go in as keyword arguments of :func:`result` and are
 kept beside the schema's fields; only ``per_seed`` is read by the ledger. Older benchmarks pass
@@ -56,6 +61,7 @@ from tenfold.claims.schema import (
     Record,
     ResultsSchemaError,
     numeric_metrics,
+    validate_file,
     validate_record,
 )
 from tenfold.runtime.io import read_json, write_json
@@ -65,7 +71,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 __all__ = ["RESULTS", "SCHEMA", "ResultsSchemaError", "interleaved_timer", "interleaved_times",
            "parse", "parser", "per_seed_of", "read_json", "read_result", "record", "result",
-           "synchronize", "write_result"]
+           "sections", "synchronize", "write_result"]
 
 
 def parser(name: str, description: str | None = None) -> argparse.ArgumentParser:
@@ -155,6 +161,14 @@ def result(name: str, args: argparse.Namespace | None = None, *,
     return out
 
 
+def sections(parts: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """One schema-1 file holding several results of :func:`result` (``{section: result}``),
+    validated; a claim names a section as ``file.json#<section>``."""
+    out = {"schema": SCHEMA, "sections": {str(k): v for k, v in parts.items()}}
+    validate_file(json.loads(json.dumps(out)), "sections")
+    return out
+
+
 def per_seed_of(summary: dict[str, Any]) -> dict[str, dict[str, dict[str, float]]]:
     """``per_seed`` of a run's ``summary.json``: each method's finite numbers (nested metrics
     flattened to ``"outer.inner"``; text, lists and booleans dropped)."""
@@ -172,7 +186,7 @@ def write_result(path: str | Path, result: Any) -> Path:
     Results without it (the older benchmarks' own shapes) are written as given.
     """
     if isinstance(result, dict) and "schema" in result:
-        validate_record(json.loads(json.dumps(result)), str(path))
+        validate_file(json.loads(json.dumps(result)), str(path))
     write_json(path, result)
     return Path(path)
 

@@ -125,3 +125,27 @@ def test_per_seed_of_a_summary_keeps_numbers_only(harness):
     assert h.per_seed_of(summary) == {"0": {"m": {"acc": 1.0, "eq.fd": 2.5}}}
     with pytest.raises(ResultsSchemaError, match="no per_seed"):
         h.per_seed_of({"aggregate": {}})
+
+
+def test_a_file_with_sections_holds_one_result_per_experiment(harness, args, tmp_path):
+    out = tmp_path / "toy.json"
+    cora = harness.result("toy", args, per_seed=PER_SEED, settings={"dataset": "cora"})
+    cite = harness.result("toy", args, per_seed={5: {"ours": {"acc": 0.6}}},
+                          settings={"dataset": "citeseer"})
+    harness.write_result(out, harness.sections({"cora": cora, "citeseer": cite}))
+    recs = read_results(out)
+    assert sorted(recs) == ["citeseer", "cora"]
+    assert recs["citeseer"].values("ours", "acc") == {5: 0.6}
+    assert recs["cora"].settings["dataset"] == "cora"
+    claim = Claim(id="toy", method="toy", claim="c", metric="acc", higher_is_better=True,
+                  kind="value", arm="ours", paper=Paper(0.5, "x"), protocol="p",
+                  results=("toy.json#citeseer",))
+    assert build_ledger([claim], tmp_path)[0].effects == [0.6]
+    cite["per_seed"]["5"]["ours"]["acc"] = None
+    with pytest.raises(ResultsSchemaError,
+                       match=r"toy\.json#citeseer: per_seed\['5'\]\['ours'\]\['acc'\] = None"):
+        harness.write_result(out, {"schema": SCHEMA, "sections": {"cora": cora,
+                                                                  "citeseer": cite}})
+    assert read_results(out)["citeseer"].values("ours", "acc") == {5: 0.6}   # file untouched
+    with pytest.raises(ResultsSchemaError, match="non-empty"):
+        harness.sections({})

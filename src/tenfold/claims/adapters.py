@@ -7,7 +7,8 @@ adapter recognises raises :class:`UnadaptableFile`; ``docs/ledger.md`` names tho
 
 Shapes (tried in this order):
 
-``schema``    a schema-1 file (``"schema": "tenfold.results/1"``).
+``schema``    a schema-1 file (``"schema": "tenfold.results/1"``; with ``"sections"``, one
+              section each).
 ``per_seed``  ``{"per_seed": {seed: {method: {metric: x}}}, "command", ...}`` (twp, netgraft,
               snapmix_accuracy, osgan_quality; nested metrics become ``"outer.inner"``).
 ``table``     ``{"seeds": [...], "table": {method: {metric: [x per seed] | {"values": [...]}}}}``
@@ -47,6 +48,7 @@ from tenfold.claims.schema import (
     Record,
     ResultsSchemaError,
     numeric_metrics,
+    validate_file,
     validate_record,
 )
 
@@ -395,7 +397,7 @@ def adapt(data: Any, name: str) -> dict[str, Record]:
     if shape is None:
         raise UnadaptableFile(f"{name}: no adapter knows this file's shape (see docs/ledger.md)")
     if shape == "schema":
-        return {"": validate_record(data, name)}
+        return validate_file(data, name)
     try:
         sections = _ADAPTERS[shape](data, name)
     except (KeyError, TypeError, ValueError, StopIteration) as exc:

@@ -14,6 +14,13 @@ one per *section* (a file may hold several experiments, e.g. one per dataset). S
      "seeds": [0, 1, 2],
      "per_seed": {"0": {"<method>": {"<metric>": 0.83, ...}, ...}, ...}}
 
+A file with several experiments (one per dataset, say) holds them as sections, each a record of
+the form above (``"schema"`` may be left out inside)::
+
+    {"schema": "tenfold.results/1", "sections": {"cora": {...}, "citeseer": {...}}}
+
+and is named ``file.json#cora`` by a claim.
+
 ``per_seed`` is the same ``{seed: {method: {metric: number}}}`` as a run directory's seed files
 (:func:`tenfold.results.load_run`). Files written by older benchmarks are read through
 :mod:`tenfold.claims.adapters` into this form; their numbers are kept as they are.
@@ -29,7 +36,8 @@ from tenfold.errors import TenfoldError
 
 SCHEMA = "tenfold.results/1"
 
-__all__ = ["SCHEMA", "Record", "ResultsSchemaError", "numeric_metrics", "validate_record"]
+__all__ = ["SCHEMA", "Record", "ResultsSchemaError", "numeric_metrics", "validate_file",
+           "validate_record"]
 
 
 class ResultsSchemaError(TenfoldError):
@@ -147,3 +155,19 @@ def validate_record(data: Any, source: str) -> Record:
                   commit=data["commit"], machine=data["machine"], date=data["date"],
                   settings=data["settings"], seeds=sorted(seeds), per_seed=per_seed,
                   notes=list(data.get("notes", [])))
+
+
+def validate_file(data: Any, source: str) -> dict[str, Record]:
+    """Check a whole schema-1 file: ``{"": Record}`` for one experiment, ``{section: Record}``
+    for a file with ``"sections"``; errors name ``source`` (``source#section``) and the field."""
+    if isinstance(data, dict) and "sections" in data:
+        if data.get("schema") != SCHEMA:
+            raise ResultsSchemaError(f"{source}: a file with sections needs \"schema\": "
+                                     f"{SCHEMA!r}, got {data.get('schema')!r}")
+        sections = data["sections"]
+        if not isinstance(sections, dict) or not sections:
+            raise ResultsSchemaError(f"{source}: 'sections' should be a non-empty "
+                                     f"{{name: record}} (schema {SCHEMA})")
+        return {str(name): validate_record(rec, f"{source}#{name}")
+                for name, rec in sections.items()}
+    return {"": validate_record(data, source)}
