@@ -1,14 +1,15 @@
 """Learned propagation rules vs gradient / guided / deconvnet / Grad-CAM / IG: localisation,
-deletion/insertion, sanity check (the ``attribution`` recipe over several seeds) and the cost of
-``attribute`` against Captum's Saliency and IntegratedGradients, timed interleaved in one process.
+deletion/insertion and the sanity check (the ``attribution`` recipe over several seeds, with the
+settings pinned in ``BENCH_SETTINGS``). The cost of ``attribute`` is measured by
+``benchmarks/attribution_cost.py``.
 
     python benchmarks/attribution.py --seeds 0 1 2                   # distractor-digits
     python benchmarks/attribution.py --dataset cluttered-digits \
         --out benchmarks/results/attribution_cluttered.json
 
 Writes ``benchmarks/results/attribution.json`` (``--out``): per method mean ± std over seeds of
-every metric, paired differences (learned minus each method, per seed), the timing medians, the
-exact command, seeds, machine and date.
+every metric, paired differences (learned minus each method, per seed), the exact command,
+seeds, machine and date.
 """
 
 from __future__ import annotations
@@ -35,48 +36,12 @@ def mean_std(values: list[float]) -> dict[str, float]:
             "std": statistics.stdev(values) if len(values) > 1 else 0.0, "n": len(values)}
 
 
-def timing(batch: int, rounds: int, ig_steps: int) -> dict:
-    """Median seconds per ``attribute`` call on a (batch, 1, 32, 32) batch, methods interleaved
-    round by round (same process, same model: a SmallResNet with random weights; cost does not
-    depend on the weights)."""
-    from captum.attr import IntegratedGradients, Saliency
-
-    from tenfold.augment import SmallResNet
-    from tenfold.explain import ElementwiseRule, LearnedPropagation
-
-    torch.manual_seed(0)
-    model = SmallResNet(5, (8, 16, 32), in_channels=1).eval()
-    for p in model.parameters():
-        p.requires_grad_(False)
-    x = torch.rand(batch, 1, 32, 32)
-    target = torch.randint(0, 5, (batch,))
-    learned = LearnedPropagation(model, ElementwiseRule(generator=torch.Generator().manual_seed(0)))
-    calls = {
-        "saliency": lambda: Saliency(model).attribute(x, target=target, abs=True),
-        "learned": lambda: learned.attribute(x, target, reduce="abs_sum"),
-        "ig": lambda: IntegratedGradients(model).attribute(x, target=target, n_steps=ig_steps),
-    }
-    for fn in calls.values():          # warm-up (and the one-off functional-ReLU check)
-        fn()
-    times: dict[str, list[float]] = {k: [] for k in calls}
-    for _ in range(rounds):
-        for name, fn in calls.items():
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
-    med = {k: statistics.median(v) for k, v in times.items()}
-    return {"batch": batch, "rounds": rounds, "ig_steps": ig_steps,
-            "median_s": med, "learned_over_saliency": med["learned"] / med["saliency"],
-            "ig_over_saliency": med["ig"] / med["saliency"]}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", default="distractor-digits")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--set", nargs="*", default=[], help="recipe overrides key=value")
-    parser.add_argument("--timing-batch", type=int, default=64)
-    parser.add_argument("--timing-rounds", type=int, default=20)
+    parser.add_argument("--set", nargs="*", default=[],
+                        help="recipe overrides key=value, on top of BENCH_SETTINGS")
     parser.add_argument("--out", default=str(ROOT / "results" / "attribution.json"))
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -86,17 +51,16 @@ def main() -> None:
     result: dict = {"command": "python " + " ".join(sys.argv), "seeds": args.seeds,
                     "dataset": args.dataset, "overrides": args.set,
                     "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "machine": machine_info(), "torch_threads": 1}
+                    "machine": machine_info(), "torch_threads": 1, "pinned": BENCH_SETTINGS}
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    result["timing"] = timing(args.timing_batch, args.timing_rounds, 32)
-    out.write_text(json.dumps(result, indent=2))
 
     start = time.perf_counter()
     cpu = time.process_time()
     with tempfile.TemporaryDirectory() as tmp:
         path = start_run("attribution", preset="quick", dataset=args.dataset, seeds=args.seeds,
-                         overrides=list(args.set), out=tmp, keep_checkpoints=False)
+                         overrides=[f"{k}={v}" for k, v in BENCH_SETTINGS.items()]
+                         + list(args.set), out=tmp, keep_checkpoints=False)
         summary = json.loads((path / "summary.json").read_text())
         config = json.loads((path / "config.json").read_text())
     result["recipe_settings"] = config["settings"]
@@ -130,7 +94,6 @@ def main() -> None:
             "energy_learned_minus_random_gt_0.3": paired.get("random", {}).get(
                 "energy", {}).get("mean", float("nan")) > 0.3,
             "energy_learned_ge_ig": e["learned"] >= e.get("ig", float("inf")),
-            "attribute_le_2x_saliency": result["timing"]["learned_over_saliency"] <= 2.0,
             "sanity_learned_spearman_lt_0.5": result["methods"]["learned"].get(
                 "sanity_spearman", {}).get("mean", 1.0) < 0.5,
             "sanity_edge_fails": result["methods"].get("edge", {}).get(
@@ -139,7 +102,7 @@ def main() -> None:
     out.write_text(json.dumps(result, indent=2))
     print(json.dumps({m: {k: round(v["mean"], 3) for k, v in r.items()}
                       for m, r in result["methods"].items()}, indent=1))
-    print(json.dumps(result.get("targets"), indent=1), json.dumps(result["timing"]["median_s"]))
+    print(json.dumps(result.get("targets"), indent=1))
 
 
 if __name__ == "__main__":

@@ -56,6 +56,12 @@ def main() -> None:
                     "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                     "machine": machine_info(), "torch_threads": 1, "variants": {}}
     out = Path(args.out)
+    if out.exists():    # a sweep run in parts: keep the variants measured by earlier commands
+        old = json.loads(out.read_text())
+        if old.get("seeds") == args.seeds and old.get("pinned") == BENCH_SETTINGS:
+            result["variants"] = {k: v for k, v in old["variants"].items()
+                                  if k not in args.variants}
+            result["command"] = old["command"] + " && " + result["command"]
     for name in args.variants:
         what, overrides = VARIANTS[name]
         settings = {**BENCH_SETTINGS, **overrides, "methods": "gradient,guided,learned",
@@ -67,7 +73,8 @@ def main() -> None:
                              out=tmp, keep_checkpoints=False)
             per_seed = json.loads((path / "summary.json").read_text())["per_seed"]
         seeds = sorted(per_seed, key=int)
-        entry = {"what": what, "overrides": overrides, "wall_s": time.perf_counter() - start,
+        entry = {"what": what, "overrides": overrides, "command": "python " + " ".join(sys.argv),
+                 "wall_s": time.perf_counter() - start,
                  "cpu_s": time.process_time() - cpu,
                  "per_seed": {s: {m: {k: per_seed[s][m][k] for k in METRICS}
                                   for m in ("learned", "gradient", "guided")} for s in seeds}}

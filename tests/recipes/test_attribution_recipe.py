@@ -34,6 +34,8 @@ def test_smoke_run_scores_every_method(tmp_path):
     ("dataset=mnist", "dataset"),
     ("rule_batch_size=0", "rule_batch_size"),
     ("rule=lrp", "rule"),
+    ("rule_hidden=0", "rule_hidden"),
+    ("rule_lr=0", "rule_lr"),
 ])
 def test_bad_settings_are_refused_before_running(override, match):
     with pytest.raises(ConfigError, match=match):

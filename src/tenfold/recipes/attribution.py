@@ -65,22 +65,22 @@ class AttributionConfig:
     dataset: str = "distractor-digits"
     methods: tuple[str, ...] = METHODS
     train_size: int = 1024               # classifier training images
-    eval_size: Annotated[int, Rule(low=1, meaning="test images explained and scored")] = 64
-    epochs: int = 8                      # classifier epochs
+    eval_size: Annotated[int, Rule(low=1, meaning="test images explained and scored")] = 48
+    epochs: int = 6                      # classifier epochs
     batch_size: int = 64
     lr: float = 0.1
     weight_decay: float = 5e-4
     widths: tuple[int, ...] = (8, 16, 32)
     rule: Literal["logistic", "mlp"] = "logistic"
-    rule_steps: int = 40                 # Adam steps of the learned rule
+    rule_steps: int = 30                 # Adam steps of the learned rule
     rule_batch_size: int = 16
-    rule_lr: float = 0.01
-    rule_hidden: int = 8                 # hidden width of the "mlp" rule
+    rule_lr: Annotated[float, Rule(low=0, low_open=True, meaning="Adam lr of the rule")] = 0.01
+    rule_hidden: Annotated[int, Rule(low=1, meaning="hidden width of the 'mlp' rule")] = 8
     keep_weight: float = 1.0
     delete_weight: float = 1.0
     area_weight: float = 0.2
     ig_steps: Annotated[int, Rule(low=1, meaning="integrated-gradients steps")] = 16
-    curve_steps: Annotated[int, Rule(low=1, meaning="points of the deletion/insertion curves")] = 12
+    curve_steps: Annotated[int, Rule(low=1, meaning="points of the deletion/insertion curves")] = 10
     pointing_tolerance: Annotated[float, Rule(low=0, meaning="pointing-game tolerance (px)")] = 0.0
     sanity: bool = True
     randomize: Literal["head", "head+stage"] = "head+stage"
