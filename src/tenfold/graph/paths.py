@@ -29,7 +29,8 @@ Every node within ``r_i`` is settled exactly as in the full search, and every no
 farther than all of them, so when the settled depth-``c`` nodes alone fill the quota
 (``floor(degree_ratio * |P^(1)|) <= floor(max_ratio * settled)``), the kept paths are the
 full search's. The other sources are searched again farther, the last time up to the full
-radius. On Amazon Photo this settles ~250 instead of ~1000 nodes per source.
+radius. On Amazon Photo this settles ~150 nodes per source (1.26 searches per source on
+average) instead of ~830.
 """
 
 from __future__ import annotations
