@@ -29,7 +29,8 @@ from torch import Tensor, nn
 
 from tenfold.gan.scale import scale_grad
 
-__all__ = ["DataFreeDistillation", "l1_discrepancy", "dfad_one_stage_backward"]
+__all__ = ["DataFreeDistillation", "NoiseDistillation", "dfad_one_stage_backward",
+           "l1_discrepancy", "noise_sampler"]
 
 
 def l1_discrepancy(student_logits: Tensor, teacher_logits: Tensor) -> Tensor:
@@ -114,3 +115,44 @@ class DataFreeDistillation:
         return {"loss_s": loss_s, "loss_g": loss_g.detach()}
 
     step = __call__
+
+
+class NoiseDistillation:
+    """The floor of data-free distillation: ``steps`` student updates per call on the teacher's
+    logits for fresh noise images (no generator), with the same L1 discrepancy.
+
+    Call it with ``sample_x() -> Tensor`` returning a fresh batch of input-shaped noise.
+    """
+
+    def __init__(self, teacher: nn.Module, student: nn.Module, opt_s: torch.optim.Optimizer,
+                 steps: int, discrepancy: Callable[[Tensor, Tensor], Tensor] = l1_discrepancy):
+        if steps < 1:
+            raise ValueError(f"steps must be >= 1, got {steps}")
+        self.teacher, self.student, self.opt_s, self.steps = teacher, student, opt_s, steps
+        self.discrepancy = discrepancy
+
+    def __call__(self, sample_x: Callable[[], Tensor]) -> dict[str, Tensor]:
+        for _ in range(self.steps):
+            x = sample_x()
+            with torch.no_grad():
+                t = self.teacher(x)
+            loss = self.discrepancy(self.student(x), t)
+            self.opt_s.zero_grad(set_to_none=True)
+            loss.backward()
+            self.opt_s.step()
+        return {"loss_s": loss.detach()}
+
+
+def noise_sampler(shape: tuple[int, ...], gen: torch.Generator,
+                  device: torch.device | str = "cpu", rank: int = 0,
+                  world: int = 1) -> Callable[[], Tensor]:
+    """Fresh standard-normal noise of ``shape`` (the per-process batch first) on every call, from
+    ``gen``: every rank draws the global batch of ``world`` such batches and keeps its slice, so
+    N processes see the noise one process with an N times larger batch sees."""
+    if not 0 <= rank < world:
+        raise ValueError(f"expected 0 <= rank < world, got rank {rank} and world {world}")
+
+    def sample() -> Tensor:
+        z = torch.randn((shape[0] * world, *shape[1:]), generator=gen)
+        return z[rank * shape[0]:(rank + 1) * shape[0]].to(device)
+    return sample

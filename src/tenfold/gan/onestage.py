@@ -48,6 +48,16 @@ Penalty = Callable[[nn.Module, Tensor, Tensor], Tensor]
 GExtra = Callable[[Tensor], Tensor]
 
 
+def unwrap(module: nn.Module) -> nn.Module:
+    """The user's module inside data-parallel wrappers (``DistributedDataParallel`` and Lightning
+    Fabric's module wrapper), so that a side computation (the detached-D fallback term) does not
+    go through the wrapper's gradient synchronisation."""
+    while isinstance(module, nn.parallel.DistributedDataParallel) or hasattr(
+            module, "_original_module"):
+        module = module.module
+    return module
+
+
 def _flat_logits(p: Tensor, batch: int, symmetric: bool) -> Tensor:
     if p.shape[0] != batch:
         raise ValueError(f"discriminator must return logits with the batch ({batch}) as first "
@@ -142,9 +152,10 @@ def one_stage_backward(generator: nn.Module, discriminator: nn.Module, loss: GAN
         if not bool(usable.all()):
             idx = (~usable).nonzero().flatten()
             n_fallback = (~usable).sum().to(n_fallback.dtype)
-            frozen = {k: v.detach() for k, v in discriminator.named_parameters()}
-            frozen.update(dict(discriminator.named_buffers()))
-            p_fb = functional_call(discriminator, frozen, (fake[idx],)).reshape(-1)
+            plain = unwrap(discriminator)
+            frozen = {k: v.detach() for k, v in plain.named_parameters()}
+            frozen.update(dict(plain.named_buffers()))
+            p_fb = functional_call(plain, frozen, (fake[idx],)).reshape(-1)
             total = total + loss.g(p_fb).sum() / batch
     if d_penalty is not None:
         total = total + d_penalty(discriminator, real, fake.detach())

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Literal
 
 import numpy as np
 import torch
@@ -27,11 +28,12 @@ import torch
 from tenfold.data.tensor_images import images32
 from tenfold.distill import accuracy
 from tenfold.errors import ConfigError
-from tenfold.gan.dfad import DataFreeDistillation, l1_discrepancy
+from tenfold.gan.dfad import DataFreeDistillation, NoiseDistillation, noise_sampler
 from tenfold.gan.models import DFADGenerator, LeNet5
 from tenfold.loops import LoopStepper, classifier_trainer
 from tenfold.runtime.io import cached_torch, save_torch
 from tenfold.runtime.registry import Recipe, register_recipe
+from tenfold.runtime.rules import Rule
 from tenfold.runtime.seeding import seed_everything
 from tenfold.runtime.timing import interleaved_timer
 
@@ -44,13 +46,15 @@ class DFADConfig:
     """Settings of the ``dfad`` recipe (defaults = ``quick``)."""
 
     dataset: str = "digits"
-    modes: tuple[str, ...] = MODES
-    student_steps: tuple[int, ...] = (5,)   # k: student updates per generator update
+    modes: tuple[Literal["two-stage", "one-stage"], ...] = MODES
+    student_steps: Annotated[tuple[int, ...], Rule(
+        low=1, nonempty=True, unique=True,
+        meaning="k: student updates per generator update")] = (5,)
     noise_floor: bool = True
     iters: int = 100                        # generator updates
-    batch_size: int = 64
+    batch_size: int = 64                    # per process
     zdim: int = 100
-    gen_ch: int = 32                        # DFAD's generator uses 128
+    gen_ch: int = 32                        # DFAD's generator uses 128; even
     lr_s: float = 0.01
     lr_g: float = 1e-3
     momentum: float = 0.9
@@ -60,50 +64,11 @@ class DFADConfig:
     # a state dict file of the teacher, "{seed}" filled in: loaded when it exists, else the trained
     # teacher is saved there. Empty: the teacher is kept in the cache, keyed by its settings.
     teacher_checkpoint: str = ""
-    eval_every: int = 20
+    eval_every: Annotated[int, Rule(low=1, meaning="iterations between two evaluations")] = 20
 
     def validate(self) -> None:
-        if set(self.modes) - set(MODES) or not self.modes:
-            raise ConfigError(f"modes: expected a subset of {', '.join(MODES)}")
-        if not self.student_steps or min(self.student_steps) < 1:
-            raise ConfigError("student_steps: expected one or more integers ≥ 1")
-        if min(self.iters, self.batch_size, self.zdim, self.gen_ch, self.teacher_epochs,
-               self.eval_every) < 1:
-            raise ConfigError("iters, batch_size, zdim, gen_ch, teacher_epochs and eval_every "
-                              "must be ≥ 1")
         if self.gen_ch % 2:
-            raise ConfigError("gen_ch must be even")
-        if min(self.lr_s, self.lr_g) <= 0:
-            raise ConfigError("learning rates must be positive")
-
-
-class _NoiseArm:
-    """The floor: the student learns the teacher's logits on N(0, 1) noise images."""
-
-    def __init__(self, teacher, student, opt_s, steps: int):
-        self.teacher, self.student, self.opt_s, self.steps = teacher, student, opt_s, steps
-
-    def __call__(self, sample_x) -> dict[str, torch.Tensor]:
-        for _ in range(self.steps):
-            x = sample_x()
-            with torch.no_grad():
-                t = self.teacher(x)
-            loss = l1_discrepancy(self.student(x), t)
-            self.opt_s.zero_grad(set_to_none=True)
-            loss.backward()
-            self.opt_s.step()
-        return {"loss_s": loss.detach()}
-
-
-def _sampler(shape: tuple[int, ...], gen: torch.Generator, device: torch.device,
-             rank: int = 0, world: int = 1):
-    """Fresh standard-normal noise of ``shape`` (the per-process batch first) on every call, from
-    ``gen``: every rank draws the global batch of ``world`` such batches and keeps its slice, so
-    N processes see the noise one process with an N times larger batch sees."""
-    def sample() -> torch.Tensor:
-        z = torch.randn((shape[0] * world, *shape[1:]), generator=gen)
-        return z[rank * shape[0]:(rank + 1) * shape[0]].to(device)
-    return sample
+            raise ConfigError(f"gen_ch must be even, got {self.gen_ch}")
 
 
 def _teacher(config: DFADConfig, ctx, x_train: torch.Tensor, y_train: torch.Tensor,
@@ -174,7 +139,7 @@ def run(config: DFADConfig, ctx) -> dict[str, dict[str, float]]:
             step = DataFreeDistillation(teacher, ddp_s, ddp_g, opt_s, opt_g, mode=mode,
                                         student_steps=k)
             noise = ctx.generator(10 + k)
-            sample = _sampler((config.batch_size, config.zdim), noise, device, *rank_world)
+            sample = noise_sampler((config.batch_size, config.zdim), noise, device, *rank_world)
             arms[f"{mode}-k{k}"] = {"student": student, "step": step, "sample": sample}
             stateful.update({f"{mode}-k{k}/{name}": obj for name, obj in (
                 ("student", student), ("generator", gen), ("opt_s", opt_s), ("opt_g", opt_g),
@@ -186,9 +151,9 @@ def run(config: DFADConfig, ctx) -> dict[str, dict[str, float]]:
                                     momentum=config.momentum, weight_decay=config.weight_decay)
             ddp_s, opt_s = ctx.fabric.setup(student, opt_s)
             noise = ctx.generator(10 + k)
-            sample = _sampler((config.batch_size, 1, 32, 32), noise, device, *rank_world)
+            sample = noise_sampler((config.batch_size, 1, 32, 32), noise, device, *rank_world)
             arms[f"random-noise-k{k}"] = {"student": student, "sample": sample,
-                                          "step": _NoiseArm(teacher, ddp_s, opt_s, k)}
+                                          "step": NoiseDistillation(teacher, ddp_s, opt_s, k)}
             stateful.update({f"random-noise-k{k}/student": student,
                              f"random-noise-k{k}/opt_s": opt_s, f"random-noise-k{k}/noise": noise})
     memory = {name: {"times": [], "curve": []} for name in arms}

@@ -11,24 +11,29 @@ Quality: a Fréchet distance in the penultimate features of a LeNet-5 trained on
 plus class coverage of the generated images under that classifier. ``real-data`` is the floor:
 the same distance for real training images. Time per iteration goes to ``timings.json``; the
 figures show sample grids and quality against wall-clock time.
+
+Data-parallel under ``torchrun`` (Lightning Fabric): ``batch_size`` is per process; every rank
+draws the same global batch of real images and noise (``batch_size × world_size``) and trains on
+its share, G and D through ``fabric.setup`` (DDP averages their gradients). The feature
+classifier keeps a global batch of 128 split the same way. Every rank evaluates its synchronised
+generator on the same noise; rank 0's numbers are written.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 
 import numpy as np
 import torch
 
 from tenfold.data.tensor_images import images32
-from tenfold.errors import ConfigError
-from tenfold.gan.losses import LOSSES
-from tenfold.gan.metrics import class_coverage, feature_statistics, frechet_distance
-from tenfold.gan.models import DCGANDiscriminator32, DCGANGenerator32, LeNet5, sample_images
+from tenfold.distill import rank_share
+from tenfold.gan.evaluate import GeneratorEvaluator, classify, feature_classifier
+from tenfold.gan.models import DCGANDiscriminator32, DCGANGenerator32
 from tenfold.gan.onestage import OneStageGAN
-from tenfold.loops import EpochTrainer, LoopStepper, classifier_trainer
+from tenfold.loops import LoopStepper
 from tenfold.runtime.registry import Recipe, register_recipe
 from tenfold.runtime.rules import Rule
 from tenfold.runtime.seeding import seed_everything
@@ -43,94 +48,25 @@ class OSGANConfig:
     """Settings of the ``osgan`` recipe (defaults = ``quick``)."""
 
     dataset: str = "digits"
-    losses: tuple[str, ...] = ("nonsaturating",)
-    modes: tuple[str, ...] = MODES
+    losses: tuple[Literal["minimax", "nonsaturating", "wasserstein", "leastsquares", "hinge"],
+                  ...] = ("nonsaturating",)
+    modes: tuple[Literal["two-stage", "one-stage"], ...] = MODES
     iters: int = 600
-    batch_size: int = 64
+    batch_size: int = 64             # per process
     zdim: int = 64
     ch: int = 16
-    d_norm: str = "group"
+    d_norm: Literal["group", "none", "batch"] = "group"  # the discriminator's normalisation
     lr_g: float = 2e-4
     lr_d: float = 2e-4
     lr_d_one_stage: Annotated[float, Rule(low=0, low_open=True, special=((0.0, "lr_d"),),
                                           meaning="D's lr in one-stage mode (re-tuned)")] = 0.0
     beta1: float = 0.5
-    eval_every: int = 200
-    n_eval: int = 1000
+    eval_every: Annotated[int, Rule(low=1, meaning="iterations between two evaluations")] = 200
+    n_eval: Annotated[int, Rule(low=10, meaning="generated images per evaluation")] = 1000
     classifier_epochs: int = 5
-    classifier_max_train: int = 20000
+    classifier_max_train: Annotated[int, Rule(low=1, meaning="training images of the "
+                                                             "feature classifier")] = 20000
     max_train: int = 0  # 0 = the whole training split
-
-    def validate(self) -> None:
-        unknown = set(self.losses) - set(LOSSES)
-        if unknown or not self.losses:
-            raise ConfigError(f"losses: expected a subset of {', '.join(LOSSES)}, "
-                              f"got {', '.join(self.losses) or 'nothing'}")
-        if set(self.modes) - set(MODES) or not self.modes:
-            raise ConfigError(f"modes: expected a subset of {', '.join(MODES)}")
-        if self.d_norm not in ("group", "none", "batch"):
-            raise ConfigError("d_norm must be 'group', 'none' or 'batch'")
-        if min(self.iters, self.batch_size, self.zdim, self.ch, self.eval_every) < 1:
-            raise ConfigError("iters, batch_size, zdim, ch and eval_every must be ≥ 1")
-        if self.n_eval < 10:
-            raise ConfigError("n_eval must be ≥ 10")
-        if min(self.lr_g, self.lr_d) <= 0 or self.lr_d_one_stage < 0:
-            raise ConfigError("learning rates must be positive (lr_d_one_stage: 0 = lr_d)")
-
-
-# -- the feature classifier ------------------------------------------------------------------
-
-def build_classifier(x: torch.Tensor, y: torch.Tensor, epochs: int, gen: torch.Generator,
-                     device: torch.device, batch: int = 128, backward=None
-                     ) -> tuple[LeNet5, EpochTrainer]:
-    """A LeNet-5 on (x, y) and its epoch trainer (Adam 1e-3, cross-entropy); its penultimate
-    features define the Fréchet distance."""
-    model = LeNet5(num_classes=int(y.max()) + 1).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    return model, classifier_trainer(model, opt, x, y, epochs, batch, gen, device, backward)
-
-
-def train_classifier(x: torch.Tensor, y: torch.Tensor, epochs: int, gen: torch.Generator,
-                     device: torch.device, batch: int = 128) -> LeNet5:
-    """:func:`build_classifier`, trained to the end outside a run."""
-    model, trainer = build_classifier(x, y, epochs, gen, device, batch)
-    trainer.run()
-    return model.eval()
-
-
-@torch.no_grad()
-def classify(model: LeNet5, x: torch.Tensor, device: torch.device, batch: int = 1000
-             ) -> tuple[torch.Tensor, torch.Tensor]:
-    """(features, predicted labels) of ``x`` under ``model``."""
-    feats, preds = [], []
-    for i in range(0, len(x), batch):
-        f = model.features(x[i:i + batch].to(device))
-        feats.append(f.cpu())
-        preds.append(model.head(f).argmax(1).cpu())
-    return torch.cat(feats), torch.cat(preds)
-
-
-class Evaluator:
-    """FD-cls and class coverage of generated images against a reference real set."""
-
-    def __init__(self, classifier: LeNet5, reference: torch.Tensor, num_classes: int,
-                 n_eval: int, zdim: int, device: torch.device, seed: int):
-        self.classifier, self.num_classes = classifier, num_classes
-        self.n_eval, self.zdim, self.device, self.seed = n_eval, zdim, device, seed
-        self.ref_stats = feature_statistics(classify(classifier, reference, device)[0])
-
-    def images(self, generator) -> torch.Tensor:
-        gen = torch.Generator().manual_seed(self.seed + 777)   # the same noise for every arm
-        return sample_images(generator, self.n_eval, self.zdim, gen, self.device)
-
-    def score_images(self, x: torch.Tensor) -> dict[str, float]:
-        feats, preds = classify(self.classifier, x, self.device)
-        out = {"fd_cls": frechet_distance(feature_statistics(feats), self.ref_stats)}
-        out.update(class_coverage(preds, self.num_classes))
-        return out
-
-    def __call__(self, generator) -> dict[str, float]:
-        return self.score_images(self.images(generator))
 
 
 # -- one loss, both modes, interleaved --------------------------------------------------------
@@ -149,7 +85,7 @@ class _Checked:
         self.step._checked = state["checked"]
 
 
-def train_pair(config: OSGANConfig, loss: str, x_train: torch.Tensor, evaluator: Evaluator,
+def train_pair(config: OSGANConfig, loss: str, x_train: torch.Tensor, evaluator: GeneratorEvaluator,
                ctx, lr_d_one_stage: float | None = None) -> dict[str, dict]:
     """Train every mode of ``config.modes`` on ``loss``, interleaved iteration by iteration (one
     resumable step = one iteration of every arm); returns per-mode results with the FD curve
@@ -165,13 +101,16 @@ def train_pair(config: OSGANConfig, loss: str, x_train: torch.Tensor, evaluator:
             lr_d = lr_d_one_stage or config.lr_d_one_stage or config.lr_d
         opt_g = torch.optim.Adam(G.parameters(), config.lr_g, betas=(config.beta1, 0.999))
         opt_d = torch.optim.Adam(D.parameters(), lr_d, betas=(config.beta1, 0.999))
-        step = OneStageGAN(G, D, opt_g, opt_d, loss=loss, mode=mode)
+        ddp_g, opt_g = ctx.fabric.setup(G, opt_g)                 # DDP under torchrun
+        ddp_d, opt_d = ctx.fabric.setup(D, opt_d)
+        step = OneStageGAN(ddp_g, ddp_d, opt_g, opt_d, loss=loss, mode=mode)
         arms[mode] = {"G": G, "step": step}
         stateful.update({f"{mode}/G": G, f"{mode}/D": D, f"{mode}/opt_g": opt_g,
                          f"{mode}/opt_d": opt_d, f"{mode}/checked": _Checked(step)})
     data_gen = ctx.generator(1)
     noise_gen = ctx.generator(2, device="cpu")
-    n, bs = len(x_train), config.batch_size
+    rank, world = ctx.fabric.global_rank, ctx.fabric.world_size
+    n, bs = len(x_train), config.batch_size * world                # the global batch
     memory = {"perm": torch.randperm(n, generator=data_gen), "pos": 0,
               **{mode: {"times": [], "curve": [], "fallback": 0.0, "last": None}
                  for mode in arms}}
@@ -180,15 +119,19 @@ def train_pair(config: OSGANConfig, loss: str, x_train: torch.Tensor, evaluator:
         it = i + 1
         if memory["pos"] + bs > n:
             memory["perm"], memory["pos"] = torch.randperm(n, generator=data_gen), 0
-        real = x_train[memory["perm"][memory["pos"]:memory["pos"] + bs]].to(device)
+        real = x_train[memory["perm"][memory["pos"]:memory["pos"] + bs]]
         memory["pos"] += bs
-        z = torch.randn(bs, config.zdim, generator=noise_gen).to(device)
-        z2 = torch.randn(bs, config.zdim, generator=noise_gen).to(device)
+        z = torch.randn(bs, config.zdim, generator=noise_gen)
+        z2 = torch.randn(bs, config.zdim, generator=noise_gen)
+        real, z, z2 = (rank_share(t, rank, world).to(device) for t in (real, z, z2))
         for mode, arm in arms.items():
             with interleaved_timer(device) as elapsed:
                 stats = arm["step"](real, z, z2)
             memory[mode]["times"].append(elapsed())
-            memory[mode]["fallback"] += float(stats["n_fallback"]) / bs
+            n_fallback = stats["n_fallback"]
+            if world > 1:
+                n_fallback = ctx.fabric.all_reduce(n_fallback, reduce_op="sum")
+            memory[mode]["fallback"] += float(n_fallback) / bs
         if it % config.eval_every == 0 or it == config.iters:
             for mode, arm in arms.items():
                 scores, mem = evaluator(arm["G"]), memory[mode]
@@ -204,7 +147,7 @@ def train_pair(config: OSGANConfig, loss: str, x_train: torch.Tensor, evaluator:
     return {mode: {"G": arm["G"], **memory[mode]} for mode, arm in arms.items()}
 
 
-def _figures(arms_by_loss: dict[str, dict], evaluator: Evaluator, ctx) -> None:
+def _figures(arms_by_loss: dict[str, dict], evaluator: GeneratorEvaluator, ctx) -> None:
     if not ctx.is_rank_zero:
         return
     import matplotlib
@@ -242,13 +185,14 @@ def run(config: OSGANConfig, ctx) -> dict[str, dict[str, float]]:
     seed_everything(ctx.seed)
     gen = ctx.generator(0)
     n_cls = min(len(x_train), config.classifier_max_train)
-    classifier, trainer = build_classifier(x_train[:n_cls], y_train[:n_cls],
-                                           config.classifier_epochs, gen, ctx.device)
+    classifier, trainer = feature_classifier(x_train[:n_cls], y_train[:n_cls],
+                                             config.classifier_epochs, gen, ctx.device,
+                                             fabric=ctx.fabric)
     ctx.fit("classifier", trainer, checkpoint_every=1, log=False)
     classifier.eval()
     reference = x_test[:config.n_eval]
-    evaluator = Evaluator(classifier, reference, num_classes, config.n_eval, config.zdim,
-                          ctx.device, ctx.seed)
+    evaluator = GeneratorEvaluator(classifier, reference, num_classes, config.n_eval,
+                                   config.zdim, ctx.device, ctx.seed)
     _, preds = classify(classifier, x_test, ctx.device)
     real_sample = x_train[torch.randperm(len(x_train), generator=gen)[:len(reference)]]
     results = {"real-data": {**evaluator.score_images(real_sample),
@@ -285,6 +229,7 @@ register_recipe(Recipe(
     },
     datasets=("digits", "mnist"),
     baseline="two-stage-nonsaturating", primary_metric="fd_cls", higher_is_better=False,
+    distributed=True,
     summary="one-stage vs two-stage GAN training (DCGAN-32, FD in classifier features)",
     quick_minutes=1.3,  # 3 x one quick seed, CPU seconds, 2-core box (issue 15)
 ))
