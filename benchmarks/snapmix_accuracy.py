@@ -13,18 +13,21 @@ method, mean +- std over seeds, paired differences against no mixing, label-fide
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import torch
+from harness import RESULTS, parse, parser, record, write_result
+from tenfold.runtime.launch import start_run
 
-from tenfold.runtime.launch import machine_info, start_run
-
-RESULTS = Path(__file__).parent / "results"
+# every setting pinned here (the values of the published runs), so that a change of the recipe's
+# quick preset or defaults does not change what this benchmark measures; --set overrides them
+PINNED = {"methods": "none,mixup,cutmix,snapmix", "epochs": "6", "batch_size": "32",
+          "lr": "0.05", "weight_decay": "0.0005", "schedule": "cosine", "arch": "auto",
+          "widths": "8,16,32", "image_size": "64", "train_size": "1000", "test_size": "1000",
+          "mix_prob": "0.5", "mixup_alpha": "1.0", "cutmix_beta": "3.0", "snapmix_beta": "5.0",
+          "eval_cam": "false", "label_fidelity": "true", "fidelity_mixes": "2000"}
 
 
 def percent(tree):
@@ -44,41 +47,32 @@ def percent(tree):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--dataset", default="cluttered-digits")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--set", nargs="*", default=[], dest="overrides",
-                        help="recipe settings key=value (on top of the quick preset)")
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--runs", type=Path, default=None, help="run directory root")
-    parser.add_argument("--out", type=Path, default=None)
-    args = parser.parse_args()
-    torch.set_num_threads(1)
+    p = parser("snapmix_accuracy", __doc__.split("\n")[0])
+    p.add_argument("--dataset", default="cluttered-digits")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--set", nargs="*", default=[], dest="overrides",
+                   help="recipe settings key=value (on top of PINNED)")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--runs", type=Path, default=None, help="run directory root")
+    p.set_defaults(out=None)
+    args = parse(p)
+    settings = {**PINNED, **dict(o.split("=", 1) for o in args.overrides)}
     out = args.out or RESULTS / f"snapmix_accuracy_{args.dataset.replace('-', '_')}.json"
     runs = args.runs or Path(tempfile.mkdtemp(prefix="snapmix-bench-"))
     start = time.perf_counter()
     path = start_run("snapmix", preset="quick", dataset=args.dataset, seeds=args.seeds,
-                     overrides=args.overrides, out=runs, device=args.device)
+                     overrides=[f"{k}={v}" for k, v in settings.items()], out=runs,
+                     device=args.device)
     summary = json.loads((path / "summary.json").read_text())
     timings = json.loads((path / "timings.json").read_text())
-    result = {
-        "benchmark": "snapmix_accuracy",
-        "command": "python " + " ".join(sys.argv),
-        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "dataset": args.dataset,
-        "seeds": args.seeds,
-        "settings": summary["settings"],
-        "accuracy_unit": "percent",
-        "aggregate": percent(summary["aggregate"]),
-        "paired_vs_none": percent(summary["paired_vs_baseline"]),
-        "per_seed": percent(summary["per_seed"]),
-        "timings": timings,
-        "wall_s": time.perf_counter() - start,
-        "run_dir": str(path),
-        "machine": machine_info(),
-    }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    result = record(
+        "snapmix_accuracy", args, dataset=args.dataset, seeds=args.seeds,
+        recipe_settings=summary["settings"], accuracy_unit="percent",
+        aggregate=percent(summary["aggregate"]),
+        paired_vs_none=percent(summary["paired_vs_baseline"]),
+        per_seed=percent(summary["per_seed"]), timings=timings,
+        wall_s=time.perf_counter() - start, run_dir=str(path))
+    write_result(out, result)
     for method, metrics in result["aggregate"].items():
         line = "  ".join(f"{k}={v['mean']:.3f}+-{v['std']:.3f}" for k, v in metrics.items()
                          if k in ("test_acc", "best_test_acc", "label_err"))

@@ -13,20 +13,15 @@ all steps run under bf16 autocast with channels_last, as in benchmarks/snapmix_f
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import torch
 import torchvision
 
+from harness import parse, parser, record, write_result
 from tenfold.augment import CutMix, MixUp, SmallResNet, SnapMix, soft_target_cross_entropy
-from tenfold.runtime.launch import machine_info
-
-OUT = Path(__file__).parent / "results" / "snapmix_cost.json"
 
 
 def setups(device):
@@ -40,13 +35,11 @@ def setups(device):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--steps", type=int, default=30)
-    parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--out", type=Path, default=OUT)
-    args = parser.parse_args()
-    torch.set_num_threads(1)
+    p = parser("snapmix_cost", __doc__.split("\n")[0])
+    p.add_argument("--steps", type=int, default=30)
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--device", default="cpu")
+    args = parse(p)
     device = torch.device(args.device)
     cuda = device.type == "cuda"
     if cuda:
@@ -87,19 +80,11 @@ def main() -> None:
         results[name] = {"median_step_s": med,
                          "ratio_vs_none": {m: med[m] / med["none"] for m in med}}
         print(name, json.dumps(results[name]["ratio_vs_none"]), flush=True)
-    result = {
-        "benchmark": "snapmix_cost",
-        "command": "python " + " ".join(sys.argv),
-        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "settings": {"steps": args.steps, "warmup": args.warmup, "device": args.device,
-                     "threads": 1, "seeds": [0], "bf16_autocast_channels_last": cuda},
-        "results": results,
-        "target": "snapmix step <= 1.5 x plain step",
-        "target_met": all(r["ratio_vs_none"]["snapmix"] <= 1.5 for r in results.values()),
-        "machine": machine_info(),
-    }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    result = record(
+        "snapmix_cost", args, seeds=[0], bf16_autocast_channels_last=cuda, results=results,
+        target="snapmix step <= 1.5 x plain step",
+        target_met=all(r["ratio_vs_none"]["snapmix"] <= 1.5 for r in results.values()))
+    write_result(args.out, result)
 
 
 if __name__ == "__main__":

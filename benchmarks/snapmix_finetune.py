@@ -20,68 +20,82 @@ benchmarks/results/snapmix_finetune_flowers12.json.
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 import time
-from pathlib import Path
 
 import torch
 
+from harness import RESULTS, parse, parser, record, write_result
 from snapmix_flowers_gpu import summarise
-from tenfold.recipes.snapmix import SnapMixConfig, load_images, pretrained_state, train_method
-from tenfold.runtime.launch import machine_info
+from tenfold.augment import paired_trainer
+from tenfold.data.image_sets import tensor_image_set
+from tenfold.runtime.io import cached_torch
 
-RESULTS = Path(__file__).parent / "results"
+
+def pretrained(dataset: str, arch: str, widths: tuple[int, ...], epochs: int, size: int,
+               image_size: int, device: torch.device) -> tuple[dict, float]:
+    """The architecture trained without mixing on ``dataset`` (seed 0, lr 0.1, batch 128, cosine,
+    2000 test images), cached under the same key as the snapmix recipe's ``pretrained_state``."""
+    settings = {"dataset": dataset, "arch": arch, "widths": tuple(widths), "epochs": epochs,
+                "lr": 0.1, "batch_size": 128, "weight_decay": 5e-4, "train_size": size,
+                "test_size": 2000, "version": 1}
+
+    def build() -> dict:
+        data = tensor_image_set(dataset, image_size, size, 2000).to(device)
+        trainer = paired_trainer("none", data, seed=0, epochs=epochs, batch_size=128, lr=0.1,
+                                 arch=arch, widths=tuple(widths), device=device).run()
+        return {"state_dict": {k: v.detach().cpu() for k, v in trainer.model.state_dict().items()},
+                "test_acc": trainer.metrics()["test_acc"]}
+
+    blob = cached_torch("snapmix", f"pretrain-{dataset}", settings, build)
+    return blob["state_dict"], float(blob["test_acc"])
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--dataset", default="flowers12")
-    parser.add_argument("--pretrain", default="cifar10")
-    parser.add_argument("--pretrain-epochs", type=int, default=2)
-    parser.add_argument("--pretrain-size", type=int, default=0, help="0 = all images")
-    parser.add_argument("--arch", default="small", choices=["small", "resnet18"])
-    parser.add_argument("--widths", type=int, nargs="+", default=[16, 32, 64])
-    parser.add_argument("--image-size", type=int, default=48)
-    parser.add_argument("--epochs", type=int, default=12)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=0.02, help="fine-tuning learning rate")
-    parser.add_argument("--scratch-lr", type=float, default=0.05)
-    parser.add_argument("--mix-prob", type=float, default=1.0)
-    parser.add_argument("--methods", nargs="+", default=["none", "cutmix", "snapmix"])
-    parser.add_argument("--scratch-methods", nargs="*", default=["none", "snapmix"])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--out", type=Path, default=None)
-    args = parser.parse_args()
-    torch.set_num_threads(1 if args.device == "cpu" else torch.get_num_threads())
+    p = parser("snapmix_finetune", __doc__.split("\n")[0])
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--dataset", default="flowers12")
+    p.add_argument("--pretrain", default="cifar10")
+    p.add_argument("--pretrain-epochs", type=int, default=2)
+    p.add_argument("--pretrain-size", type=int, default=0, help="0 = all images")
+    p.add_argument("--arch", default="small", choices=["small", "resnet18"])
+    p.add_argument("--widths", type=int, nargs="+", default=[16, 32, 64])
+    p.add_argument("--image-size", type=int, default=48)
+    p.add_argument("--epochs", type=int, default=12)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=0.02, help="fine-tuning learning rate")
+    p.add_argument("--scratch-lr", type=float, default=0.05)
+    p.add_argument("--mix-prob", type=float, default=1.0)
+    p.add_argument("--methods", nargs="+", default=["none", "cutmix", "snapmix"])
+    p.add_argument("--scratch-methods", nargs="*", default=["none", "snapmix"])
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.set_defaults(out=None)
+    args = parse(p)
     device = torch.device(args.device)
     autocast = torch.bfloat16 if device.type == "cuda" else None
     out = args.out or RESULTS / f"snapmix_finetune_{args.dataset}.json"
-    config = SnapMixConfig(dataset=args.dataset, arch=args.arch, widths=tuple(args.widths),
-                           image_size=args.image_size, epochs=args.epochs,
-                           batch_size=args.batch_size, lr=args.lr, mix_prob=args.mix_prob,
-                           cutmix_beta=3.0, snapmix_beta=5.0, mixup_alpha=1.0,
-                           label_fidelity=False, train_size=0, test_size=0,
-                           pretrain_dataset=args.pretrain, pretrain_epochs=args.pretrain_epochs,
-                           pretrain_size=args.pretrain_size)
+    settings = dict(arch=args.arch, widths=tuple(args.widths), epochs=args.epochs,
+                    batch_size=args.batch_size, prob=args.mix_prob, cutmix_beta=3.0,
+                    snapmix_beta=5.0, mixup_alpha=1.0, weight_decay=5e-4, schedule="cosine")
     start_all = time.perf_counter()
-    state, pretrain_acc = pretrained_state(config, device)
+    state, pretrain_acc = pretrained(args.pretrain, args.arch, args.widths,
+                                     args.pretrain_epochs, args.pretrain_size, args.image_size,
+                                     device)
     pretrain_s = time.perf_counter() - start_all
     print(f"pretrained on {args.pretrain}: test acc {100 * pretrain_acc:.1f} % "
           f"({pretrain_s:.0f} s, 0 if cached)", flush=True)
-    data = load_images(args.dataset, args.image_size, 0, 0).to(device)
-    scratch = SnapMixConfig(**{**vars(config), "lr": args.scratch_lr, "pretrain_dataset": ""})
+    data = tensor_image_set(args.dataset, args.image_size, 0, 0).to(device)
     plan = [("pretrained", m) for m in args.methods] + [("scratch", m)
                                                          for m in args.scratch_methods]
     rows: list[dict] = []
     for seed in args.seeds:
         for init, method in plan:
             t = time.perf_counter()
-            _, metrics, step_s = train_method(
-                method, config if init == "pretrained" else scratch, data, device, seed,
-                autocast_dtype=autocast, init_state=state if init == "pretrained" else None)
+            trainer = paired_trainer(
+                method, data, seed=seed, device=device, autocast_dtype=autocast,
+                lr=args.lr if init == "pretrained" else args.scratch_lr,
+                init_state=state if init == "pretrained" else None, **settings).run()
+            metrics, step_s = trainer.metrics(), trainer.step_seconds
             rows.append({"seed": seed, "init": init, "method": method,
                          **{k: (100.0 * v if k.endswith("_acc") else v)
                             for k, v in metrics.items()},
@@ -91,24 +105,17 @@ def main() -> None:
                                        args.methods if init == "pretrained"
                                        else args.scratch_methods)
                        for init in ("pretrained", "scratch")}
-            result = {
-                "benchmark": "snapmix_finetune",
-                "command": "python " + " ".join(sys.argv),
-                "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "settings": {k: (str(v) if isinstance(v, Path) else v)
-                             for k, v in vars(args).items()},
-                "protocol": f"pretrain {args.arch} without mixing on {args.pretrain} (seed 0, "
-                            f"{args.pretrain_epochs} epochs, cached), fine-tune every layer "
-                            f"with a new head on {args.dataset} at {args.image_size} px; "
-                            "SGD nesterov 0.9, cosine lr, soft-target CE, one mixing coin per "
-                            "batch; CutMix beta 3, SnapMix beta 5",
-                "pretrain_test_acc": 100.0 * pretrain_acc, "pretrain_s": pretrain_s,
-                "seeds": args.seeds, "accuracy_unit": "percent", "rows": rows,
-                "summary": summary, "total_s": time.perf_counter() - start_all,
-                "machine": machine_info(),
-            }
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(json.dumps(result, indent=2) + "\n")
+            result = record(
+                "snapmix_finetune", args,
+                protocol=f"pretrain {args.arch} without mixing on {args.pretrain} (seed 0, "
+                         f"{args.pretrain_epochs} epochs, cached), fine-tune every layer "
+                         f"with a new head on {args.dataset} at {args.image_size} px; "
+                         "SGD nesterov 0.9, cosine lr, soft-target CE, one mixing coin per "
+                         "batch; CutMix beta 3, SnapMix beta 5",
+                pretrain_test_acc=100.0 * pretrain_acc, pretrain_s=pretrain_s,
+                seeds=args.seeds, accuracy_unit="percent", rows=rows, summary=summary,
+                total_s=time.perf_counter() - start_all)
+            write_result(out, result)
     print(json.dumps(summary, indent=1))
 
 

@@ -15,41 +15,38 @@ Target (issue 6): snapmix error <= 0.6 x area error.
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import torch
 
-from tenfold.recipes.snapmix import SnapMixConfig, label_fidelity, load_images, train_method
-from tenfold.runtime.launch import machine_info
-
-OUT = Path(__file__).parent / "results" / "snapmix_label_fidelity.json"
+from harness import parse, parser, record, write_result
+from tenfold.augment import label_fidelity, paired_trainer
+from tenfold.data.image_sets import tensor_image_set
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--epochs", type=int, default=12)
-    parser.add_argument("--mixes", type=int, default=2000)
-    parser.add_argument("--beta", type=float, default=5.0)
-    parser.add_argument("--train-size", type=int, default=2000)
-    parser.add_argument("--widths", type=int, nargs="+", default=[8, 16, 32])
-    parser.add_argument("--cam-models", nargs="+", default=["none", "snapmix"])
-    parser.add_argument("--out", type=Path, default=OUT)
-    args = parser.parse_args()
-    torch.set_num_threads(1)
-    config = SnapMixConfig(epochs=args.epochs, train_size=args.train_size, test_size=2000,
-                           widths=tuple(args.widths), batch_size=32, lr=0.05, mix_prob=1.0)
-    data = load_images("cluttered-digits", 64, args.train_size, 2000)
+    p = parser("snapmix_label_fidelity", __doc__.split("\n")[0])
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--epochs", type=int, default=12)
+    p.add_argument("--mixes", type=int, default=2000)
+    p.add_argument("--beta", type=float, default=5.0)
+    p.add_argument("--train-size", type=int, default=2000)
+    p.add_argument("--widths", type=int, nargs="+", default=[8, 16, 32])
+    p.add_argument("--cam-models", nargs="+", default=["none", "snapmix"])
+    args = parse(p)
+    settings = dict(epochs=args.epochs, widths=tuple(args.widths), batch_size=32, lr=0.05,
+                    prob=1.0, arch="small", schedule="cosine", weight_decay=5e-4,
+                    mixup_alpha=1.0, cutmix_beta=3.0, snapmix_beta=5.0)
+    data = tensor_image_set("cluttered-digits", 64, args.train_size, 2000)
     rows = []
     for seed in args.seeds:
         for method in args.cam_models:
             start = time.perf_counter()
-            model, metrics, _ = train_method(method, config, data, torch.device("cpu"), seed)
+            trainer = paired_trainer(method, data, seed=seed, **settings).run()
+            model, metrics = trainer.model, trainer.metrics()
             for mode in ("eval", "train"):
                 gen = torch.Generator().manual_seed(1000 + seed)   # same mixes for every model
                 errs = label_fidelity(model, data, args.mixes, args.beta, gen,
@@ -70,22 +67,15 @@ def main() -> None:
                 for k in ("area_sym", "area_asym", "snapmix", "ratio_vs_area_sym",
                           "ratio_vs_area_asym", "cam_model_test_acc")}
     main_key = f"{args.cam_models[0]}/eval"
-    result = {
-        "benchmark": "snapmix_label_fidelity",
-        "command": "python " + " ".join(sys.argv),
-        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "settings": {**vars(args), "out": str(args.out), "batch_size": 32, "lr": 0.05,
-                     "schedule": "cosine", "dataset": "cluttered-digits (2000 test images)"},
-        "seeds": args.seeds,
-        "rows": rows,
-        "summary": summary,
-        "target": "snapmix error <= 0.6 x area error (both area rules)",
-        "target_met": all(summary[main_key][k]["mean"] <= 0.6
-                          for k in ("ratio_vs_area_sym", "ratio_vs_area_asym")),
-        "machine": machine_info(),
-    }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    result = record(
+        "snapmix_label_fidelity", args,
+        training={k: list(v) if isinstance(v, tuple) else v for k, v in settings.items()},
+        dataset="cluttered-digits (2000 test images)",
+        seeds=args.seeds, rows=rows, summary=summary,
+        target="snapmix error <= 0.6 x area error (both area rules)",
+        target_met=all(summary[main_key][k]["mean"] <= 0.6
+                       for k in ("ratio_vs_area_sym", "ratio_vs_area_asym")))
+    write_result(args.out, result)
     print(json.dumps(summary, indent=1))
 
 
