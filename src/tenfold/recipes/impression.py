@@ -301,7 +301,7 @@ def run(config: ImpressionConfig, ctx) -> dict[str, dict[str, float]]:
             for method, metrics in ctx.cached(name, compute).items():
                 results.setdefault(method, {}).update(metrics)
     results.setdefault("impression", {}).update(accs)
-    order = [m for m in ORDER if m in results] + [m for m in results if m not in ORDER]
+    order = [m for m in ORDER if m in results] + sorted(m for m in results if m not in ORDER)
     return {m: results[m] for m in order}
 
 
