@@ -19,24 +19,22 @@ GPU (all methods, official scale; one invocation per seed, so each finished seed
 
 from __future__ import annotations
 
-import argparse
 import json
-import shlex
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-import torch
+from harness import parse, parser, record, write_result
+from tenfold.runtime.io import read_json
+from tenfold.runtime.launch import start_run
 
-from tenfold.runtime.io import read_json, write_json
-from tenfold.runtime.launch import machine_info, start_run
-
-RESULTS = Path(__file__).resolve().parent / "results" / "factorgcn.json"
+# the settings of the published runs, pinned here rather than read from the recipe's presets or
+# defaults (None = the dataset's official value, resolved by the recipe); options override them
+PINNED = {"num_factors": 4, "data_seed": 0, "eval_graphs": 0, "figure_graphs": 3, "folds": 10,
+          "max_folds": 0, "batch_size": 1000, "tu_batch_size": 64, "lr_step": 100}
 
 
 def main(argv: list[str] | None = None) -> dict:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = parser("factorgcn", __doc__.splitlines()[0])
     p.add_argument("--dataset", default="synthetic-factor-graphs")
     p.add_argument("--methods", nargs="*", default=[])
     p.add_argument("--num-graphs", type=int, default=20000)
@@ -46,49 +44,36 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--dis-weight", type=float, default=None)
     p.add_argument("--seeds", type=int, nargs="+", default=[0])
     p.add_argument("--device", default="cpu")
-    p.add_argument("--threads", type=int, default=1)
     p.add_argument("--tiny", action="store_true", help="a seconds-long check of the script")
-    p.add_argument("--out", type=Path, default=RESULTS)
     p.add_argument("--label", default="", help="suffix of the entry key (default: none)")
-    args = p.parse_args(argv)
-    if args.device == "cpu":
-        torch.set_num_threads(args.threads)
+    args = parse(p, argv)
     if args.tiny:
         args.num_graphs, args.epochs, args.tu_epochs = 300, 2, 2
-    overrides = [f"num_graphs={args.num_graphs}", f"epochs={args.epochs}",
-                 f"tu_epochs={args.tu_epochs}"]
+    settings = {**PINNED, "num_graphs": args.num_graphs, "epochs": args.epochs,
+                "tu_epochs": args.tu_epochs}
     if args.methods:
-        overrides.append("methods=" + ",".join(args.methods))
+        settings["methods"] = ",".join(args.methods)
     if args.batch_size:
-        overrides.append(f"batch_size={args.batch_size}")
+        settings["batch_size"] = args.batch_size
     if args.dis_weight is not None:
-        overrides.append(f"dis_weight={args.dis_weight}")
+        settings["dis_weight"] = args.dis_weight
     if args.tiny:
-        overrides += ["batch_size=100", "max_folds=2", "folds=3"]
+        settings.update(batch_size=100, max_folds=2, folds=3)
+    overrides = [f"{k}={v}" for k, v in settings.items()]
     start = time.time()
     with tempfile.TemporaryDirectory() as tmp:
         run_dir = start_run("factorgcn", preset="paper", dataset=args.dataset, seeds=args.seeds,
                             overrides=overrides, out=tmp, device=args.device)
         summary = read_json(run_dir / "summary.json")
         timings = read_json(run_dir / "timings.json")
-    entry = {
-        "command": "python " + " ".join(shlex.quote(a) for a in [sys.argv[0], *(argv or
-                                                                             sys.argv[1:])]),
-        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "wall_s": round(time.time() - start, 1),
-        "machine": machine_info(),
-        "device": args.device,
-        "seeds": summary["seeds"],
-        "settings": summary["settings"],
-        "aggregate": summary["aggregate"],
-        "per_seed": summary["per_seed"],
-        "paired_vs_baseline": summary["paired_vs_baseline"],
-        "timings": timings,
-    }
+    entry = record("factorgcn", args, wall_s=round(time.time() - start, 1),
+                   device=args.device, seeds=summary["seeds"], settings=summary["settings"],
+                   aggregate=summary["aggregate"], per_seed=summary["per_seed"],
+                   paired_vs_baseline=summary["paired_vs_baseline"], timings=timings)
     results = read_json(args.out) if args.out.exists() else {}
     key = args.dataset + ("-tiny" if args.tiny else "") + (f"-{args.label}" if args.label else "")
     results.setdefault(key, []).append(entry)
-    write_json(args.out, results)
+    write_result(args.out, results)
     print(json.dumps({m: {k: v["mean"] for k, v in d.items()}
                       for m, d in summary["aggregate"].items()}, indent=1))
     return entry

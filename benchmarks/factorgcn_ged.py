@@ -11,31 +11,15 @@ Writes ``benchmarks/results/factorgcn_ged.json``.
 
 from __future__ import annotations
 
-import argparse
-import shlex
-import sys
-import time
-from pathlib import Path
-
 import torch
 import torch.nn.functional as F
 from torch_geometric.loader import DataLoader
 
+from harness import parse, parser, record, write_result
 from tenfold.data.synthetic.factor_graphs import split_indices, synthetic_factor_graphs
 from tenfold.graph.disentangle import ged_e
-from tenfold.recipes.factorgcn import (
-    FactorGCNConfig,
-    _forward,
-    _predict,
-    _total_loss,
-    build_model,
-    first_layer_factors,
-    micro_f1,
-)
-from tenfold.runtime.io import write_json
-from tenfold.runtime.launch import machine_info
-
-OUT = Path(__file__).resolve().parent / "results" / "factorgcn_ged.json"
+from tenfold.graph.factor_eval import first_layer_factors, micro_f1, predict, total_loss
+from tenfold.graph.factor_models import graph_forward, synthetic_model
 
 
 def score(factors: torch.Tensor, batch, jitter_seed: int | None = None) -> dict[str, float]:
@@ -46,7 +30,7 @@ def score(factors: torch.Tensor, batch, jitter_seed: int | None = None) -> dict[
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = parser("factorgcn_ged", __doc__.splitlines()[0])
     p.add_argument("--num-graphs", type=int, default=6000)
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--batch-size", type=int, default=100)
@@ -55,9 +39,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--eval-graphs", type=int, default=1000)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--tiny", action="store_true")
-    p.add_argument("--out", type=Path, default=OUT)
-    args = p.parse_args(argv)
-    torch.set_num_threads(1)
+    args = parse(p, argv)
     if args.tiny:
         args.num_graphs, args.epochs, args.eval_every, args.eval_graphs = 300, 2, 1, 50
     data = synthetic_factor_graphs(num_graphs=args.num_graphs, seed=0)
@@ -66,23 +48,21 @@ def main(argv: list[str] | None = None) -> None:
     batch = next(iter(DataLoader(test, batch_size=len(test))))
     e, k = batch.edge_index.size(1), 4
     gen = torch.Generator().manual_seed(args.seed)
-    result = {
-        "command": "python " + " ".join(shlex.quote(a) for a in [sys.argv[0],
-                                                                 *(argv or sys.argv[1:])]),
-        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": machine_info(), "args": {k_: str(v) for k_, v in vars(args).items()},
-        "references": {
+    result = record(
+        "factorgcn_ged", args,
+        model="factorgcn on the synthetic task: hidden 32, K = 4, 2, mean pool, leaky ReLU, "
+              "no dropout; Adam 5e-3, weight decay 5e-5, BCE",
+        references={
             "oracle": score(batch.gt_edge_factor.double(), batch),
             "random_weights": score(torch.rand(e, k, generator=gen, dtype=torch.float64), batch),
             "equal_weights_index_ties": score(torch.ones(e, k, dtype=torch.float64), batch),
             "equal_weights_random_ties": score(torch.ones(e, k, dtype=torch.float64), batch, 1),
         },
-        "curves": {},
-    }
+        curves={})
     for lam in args.dis_weights:
         torch.manual_seed(args.seed)
-        config = FactorGCNConfig(dis_weight=lam)
-        model = build_model("factorgcn", 15, 4, config)
+        model = synthetic_model("factorgcn", 15, 4, hidden=32, num_factors=4, dis_weight=lam,
+                                dropout=0.0)
         opt = torch.optim.Adam(model.parameters(), lr=5e-3, weight_decay=5e-5)
         loader = DataLoader(data[tr.start:tr.stop], batch_size=args.batch_size, shuffle=True,
                             generator=torch.Generator().manual_seed(args.seed))
@@ -93,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
                 factors = first_layer_factors(model, batch).double()
                 sat = float(((factors < 0.01) | (factors > 0.99)).double().mean())
                 rows.append({"epoch": epoch,
-                             "val_f1": micro_f1(*_predict(model, val, "cpu")),
+                             "val_f1": micro_f1(*predict(model, val, "cpu")),
                              "saturated_share": sat, **score(factors, batch),
                              "ged_e_random_ties": score(factors, batch, 1)["ged_e"]})
                 print(lam, rows[-1], flush=True)
@@ -102,12 +82,12 @@ def main(argv: list[str] | None = None) -> None:
             model.train()
             for b in loader:
                 opt.zero_grad()
-                loss = _total_loss(model, F.binary_cross_entropy_with_logits(_forward(model, b),
-                                                                             b.y))
+                loss = total_loss(model, F.binary_cross_entropy_with_logits(
+                    graph_forward(model, b), b.y))
                 loss.backward()
                 opt.step()
         result["curves"][f"dis_weight={lam}"] = rows
-    write_json(args.out, result)
+        write_result(args.out, result)   # after every curve: a stopped run keeps it
 
 
 if __name__ == "__main__":

@@ -60,7 +60,7 @@ def test_graph_batcher_equals_pyg_dataloader():
     from torch_geometric.loader import DataLoader
 
     from tenfold.data.synthetic.factor_graphs import synthetic_factor_graphs
-    from tenfold.recipes.factorgcn import GraphBatcher
+    from tenfold.graph.batching import GraphBatcher
 
     data = synthetic_factor_graphs(num_graphs=130, seed=4)[:121]
     for shuffle, drop_last in ((True, False), (False, False), (True, True)):
@@ -83,7 +83,7 @@ def test_materialize_applies_the_transform_once():
     from torch_geometric.loader import DataLoader
 
     from tenfold.data.synthetic.factor_graphs import synthetic_factor_graphs
-    from tenfold.recipes.factorgcn import GraphBatcher, materialize
+    from tenfold.graph.batching import GraphBatcher, materialize
 
     data = synthetic_factor_graphs(num_graphs=40, seed=1)
     data.transform = T.Compose([T.OneHotDegree(30), T.AddSelfLoops()])
