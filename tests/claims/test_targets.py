@@ -87,6 +87,8 @@ def test_targets_are_not_counted_among_claims_and_have_their_own_block(tmp_path)
     text = "<!-- ledger:start twp targets -->x<!-- ledger:end -->"
     out = update_text(text, [row])
     assert "| target | threshold |" in out and "**t**" in out
+    summary = update_text("<!-- ledger:start targets --><!-- ledger:end -->", [row])
+    assert "| twp | 1 | 1 met |" in summary
     from tenfold.errors import ConfigError
 
     with pytest.raises(ConfigError, match="no targets of twp"):
