@@ -9,7 +9,7 @@ input; the median seconds per call over ``--rounds`` rounds of each method, and 
 median over Saliency's (``time_over_saliency``). Methods: ``saliency``, ``learned`` (the
 default :class:`~tenfold.explain.LogisticRule`), ``learned_mlp``
 (:class:`~tenfold.explain.ElementwiseRule`, hidden 8), ``gradient_rule`` (the fixed gradient
-rule through the same plug-in), ``ig`` (``--ig-steps``). Writes
+rule through the same plug-in), ``ig`` (``--ig-steps``; 0 leaves it out). Writes
 ``benchmarks/results/attribution_cost.json`` (results schema 1).
 """
 
@@ -44,8 +44,10 @@ def measure(seed: int, batch: int, rounds: int, ig_steps: int) -> dict[str, dict
         "learned": lambda: learned.attribute(x, target, reduce="abs_sum"),
         "learned_mlp": lambda: mlp.attribute(x, target, reduce="abs_sum"),
         "gradient_rule": lambda: plain.attribute(x, target, reduce="abs_sum"),
-        "ig": lambda: IntegratedGradients(model).attribute(x, target=target, n_steps=ig_steps),
     }
+    if ig_steps > 0:
+        calls["ig"] = lambda: IntegratedGradients(model).attribute(x, target=target,
+                                                                   n_steps=ig_steps)
     times = interleaved_times(calls, rounds, warmup=1)
     med = {k: statistics.median(v) for k, v in times.items()}
     return {k: {"median_s": v, "time_over_saliency": v / med["saliency"]} for k, v in med.items()}
@@ -56,7 +58,7 @@ def main() -> None:
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--rounds", type=int, default=10)
-    p.add_argument("--ig-steps", type=int, default=32)
+    p.add_argument("--ig-steps", type=int, default=32, help="0: leave integrated gradients out")
     args = parse(p)
     per_seed = {s: measure(s, args.batch, args.rounds, args.ig_steps) for s in args.seeds}
     out = result("attribution_cost", args, per_seed=per_seed)

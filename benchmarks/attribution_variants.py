@@ -31,6 +31,9 @@ VARIANTS = {
     "mlp-B": ("hidden-8 MLP rule, keep + delete + 0.2 area (last session's default)",
               {"rule": "mlp"}),
     "logistic-B": ("4-number logistic rule, keep + delete + 0.2 area", {"rule": "logistic"}),
+    "logistic-B-lr0.1": ("logistic rule, keep + delete + 0.2 area, Adam lr 0.1: four numbers move "
+                         "at most ~lr per step, so lr 0.01 x 80 steps barely leaves the start",
+                         {"rule": "logistic", "rule_lr": "0.1"}),
     "logistic-A": ("logistic rule, keep + 0.2 area (the abstract's 'masked input' guidance only)",
                    {"rule": "logistic", "delete_weight": "0"}),
     "logistic-D": ("logistic rule, delete + 0.2 area (no keep term)",

@@ -55,10 +55,6 @@ TARGETS = (
             "batch (interleaved in one process).", "time_over_saliency", 2.0,
             "issue #17: attribute ≤ 2× Saliency", results=("attribution_cost.json",),
             higher=False, ours=_COST_OURS, unit="×"),
-    _target("attribution-target-cost-ig", "Integrated gradients' cost against Saliency "
-            "(reported).", "time_over_saliency", None, "issue #17: IG with 32 steps ~32×",
-            results=("attribution_cost.json",), arm="ig", higher=False, ours=_COST_OURS,
-            unit="×"),
     _target("attribution-target-sanity", "The learned maps change when the classifier's top "
             "layers are randomised (Spearman below 0.5).", "sanity_spearman", 0.5,
             "issue #17: sanity check Spearman < 0.5", higher=False),
