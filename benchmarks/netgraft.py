@@ -14,20 +14,20 @@ a time; the results file is rewritten after every finished seed.
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import torch
-
+from harness import RESULTS, parse, record, write_result
+from harness import parser as make_parser
 from tenfold.runtime.config import parse_seeds
-from tenfold.runtime.launch import machine_info, plan_run, start_run
+from tenfold.runtime.launch import plan_run, start_run
 from tenfold.runtime.summary import summarize
 
-RESULTS = Path(__file__).resolve().parent / "results"
+# The quick preset's values before it was shrunk for `tenfold reproduce` (issue 15): the
+# published digits numbers were measured with them, so the benchmark pins them itself.
+QUICK_PINNED = ["shots=1,5,10", "block_steps=60", "net_steps=60", "eval_every=30"]
 TINY = ["teacher_steps=20", "block_steps=3", "net_steps=3", "test_size=200",
         "curve_test_size=100", "eval_every=0", "shots=1"]
 
@@ -68,35 +68,27 @@ def run(dataset: str, preset: str, seeds: list[int] | None, sets: list[str], dev
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = make_parser("netgraft", __doc__.split("\n")[0])
     parser.add_argument("--dataset", default="digits", choices=["digits", "mnist", "cifar10"])
     parser.add_argument("--preset", default="quick")
     parser.add_argument("--seeds", default=None, help="e.g. 0-2 (default: the preset's)")
     parser.add_argument("--set", action="append", default=[], dest="sets", metavar="KEY=VALUE")
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads on CPU")
     parser.add_argument("--tiny", action="store_true", help="a seconds-long check of the path")
     parser.add_argument("--name", default=None, help="results file stem")
     parser.add_argument("--runs", default=None, help="where run directories go (default: temp)")
-    args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    sets = list(args.sets) + (TINY if args.tiny else [])
+    args = parse(parser, argv)
+    pinned = QUICK_PINNED if args.preset == "quick" else []
+    sets = pinned + list(args.sets) + (TINY if args.tiny else [])
     seeds = parse_seeds(args.seeds) if args.seeds else ([0] if args.tiny else None)
     out = Path(args.runs) if args.runs else Path(tempfile.mkdtemp(prefix="netgraft-bench-"))
     name = args.name or f"netgraft_{args.dataset}" + ("_tiny" if args.tiny else "")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    target = RESULTS / f"{name}.json"
-    command = "python " + " ".join([sys.argv[0], *(sys.argv[1:] if argv is None else argv)])
+    target = RESULTS / f"{name}.json" if args.out == RESULTS / "netgraft.json" else args.out
 
     def write(result: dict) -> None:
-        result.update({
-            "benchmark": "netgraft", "paper": "arXiv 2012.04915", "command": command,
-            "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "machine": machine_info(), "tiny": args.tiny,
-        })
-        tmp = target.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(result, indent=1, sort_keys=True))
-        tmp.replace(target)
+        result.update(record("netgraft", args, **result, paper="arXiv 2012.04915",
+                             tiny=args.tiny, pinned=pinned))
+        write_result(target, result)
         print(f"seeds {result['seeds']} done ({result['wall_s']:.0f} s), wrote {target}",
               flush=True)
 

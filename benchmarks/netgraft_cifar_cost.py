@@ -9,19 +9,15 @@ epoch (391 steps of 128 images) and of the recipe's CIFAR-10 runs.
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 import time
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
+from harness import parse, record, write_result
+from harness import parser as make_parser
 from tenfold.distill import BlockPartition, NetGraft, count_macs, count_parameters, vgg_blocks
-from tenfold.runtime.launch import machine_info
 
-RESULTS = Path(__file__).resolve().parent / "results"
 EPOCH_STEPS = 391  # ceil(50000 / 128)
 # (teacher widths, teacher hidden, student widths, student hidden, shared blocks)
 VARIANTS = {
@@ -71,22 +67,17 @@ def measure(name: str, steps: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = make_parser("netgraft_cifar_cost", __doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--variants", default="recipe,half,quarter")
-    args = parser.parse_args(argv)
-    torch.set_num_threads(1)
+    args = parse(parser, argv)
     rows = {}
-    target = RESULTS / "netgraft_cifar_cost.json"
     for name in args.variants.split(","):
         rows[name] = measure(name, args.steps)
         print(name, {k: v for k, v in rows[name].items() if k.endswith("_s")}, flush=True)
-        result = {"benchmark": "netgraft_cifar_cost", "threads": 1, "variants": rows,
-                  "command": "python " + " ".join([sys.argv[0], *(argv or sys.argv[1:])]),
-                  "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                  "machine": machine_info()}
-        target.write_text(json.dumps(result, indent=1, sort_keys=True))
-    print("wrote", target)
+        write_result(args.out, record("netgraft_cifar_cost", args, threads=args.threads,
+                                      variants=rows))
+    print("wrote", args.out)
 
 
 if __name__ == "__main__":

@@ -9,19 +9,19 @@ set. Writes ``benchmarks/results/netgraft_tune_<dataset>[_<grid>].json`` after e
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import torch
-
+from harness import RESULTS, parse, record, write_result
+from harness import parser as make_parser
 from tenfold.runtime.config import parse_seeds
-from tenfold.runtime.launch import machine_info, start_run
+from tenfold.runtime.launch import start_run
 
-RESULTS = Path(__file__).resolve().parent / "results"
+# The quick preset's values before it was shrunk for `tenfold reproduce` (issue 15): the
+# published digits numbers were measured with them, so the benchmark pins them itself.
+QUICK_PINNED = ["shots=1,5,10", "block_steps=60", "net_steps=60", "eval_every=30"]
 
 GRIDS = {"rates": {
     "netgraft": [
@@ -44,27 +44,26 @@ GRIDS = {"rates": {
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = make_parser("netgraft_tune", __doc__.split("\n")[0])
     parser.add_argument("--dataset", default="digits")
     parser.add_argument("--seeds", default="0,1")
     parser.add_argument("--set", action="append", default=[], dest="sets")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--grid", default="rates", choices=sorted(GRIDS))
-    args = parser.parse_args(argv)
-    torch.set_num_threads(1)
+    args = parse(parser, argv)
     seeds = parse_seeds(args.seeds)
     out = Path(tempfile.mkdtemp(prefix="netgraft-tune-"))
     suffix = "" if args.grid == "rates" else f"_{args.grid}"
-    target = RESULTS / f"netgraft_tune_{args.dataset}{suffix}.json"
-    meta = {"benchmark": "netgraft_tune", "dataset": args.dataset, "seeds": seeds,
-            "grid": args.grid, "settings": args.sets,
-            "selection": "mean validation accuracy over N (eval_split=val); test set unused",
-            "command": "python " + " ".join([sys.argv[0], *(argv or sys.argv[1:])])}
+    target = (RESULTS / f"netgraft_tune_{args.dataset}{suffix}.json"
+              if args.out == RESULTS / "netgraft_tune.json" else args.out)
+    meta = {"dataset": args.dataset, "seeds": seeds, "grid": args.grid, "settings": args.sets,
+            "pinned": QUICK_PINNED,
+            "selection": "mean validation accuracy over N (eval_split=val); test set unused"}
     rows = []
     for methods, grid in GRIDS[args.grid].items():
         for point in grid:
-            sets = [*args.sets, "eval_split=val", "eval_every=0", f"methods={methods}",
-                    *(f"{k}={v}" for k, v in point.items())]
+            sets = [*QUICK_PINNED, *args.sets, "eval_split=val", "eval_every=0",
+                    f"methods={methods}", *(f"{k}={v}" for k, v in point.items())]
             start = time.time()
             path = start_run("netgraft", preset="quick", dataset=args.dataset, seeds=seeds,
                              overrides=sets, out=out, device=args.device)
@@ -76,20 +75,16 @@ def main(argv: list[str] | None = None) -> None:
                              "mean_over_n": round(sum(accs.values()) / len(accs), 2)})
                 print(rows[-1], flush=True)
             print(f"  ({time.time() - start:.0f} s)", flush=True)
-            write(rows, meta, target)
+            write(rows, meta, target, args)
 
 
-def write(rows: list[dict], meta: dict, target: Path) -> None:
+def write(rows: list[dict], meta: dict, target: Path, args) -> None:
     """(Re)write the results file with every grid point finished so far and the best per method."""
     best = {}
     for row in rows:
         if row["method"] not in best or row["mean_over_n"] > best[row["method"]]["mean_over_n"]:
             best[row["method"]] = row
-    result = {**meta, "rows": rows, "best": best,
-              "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-              "machine": machine_info()}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(result, indent=1, sort_keys=True))
+    write_result(target, record("netgraft_tune", args, **meta, rows=rows, best=best))
     print("wrote", target)
 
 

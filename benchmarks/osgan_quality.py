@@ -20,24 +20,19 @@ test split (reported). The learning rate is chosen on validation FD, never on te
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
+from harness import parse, record, synchronize, write_result
+from harness import parser as make_parser
+from tenfold.data.tensor_images import images32
+from tenfold.gan.evaluate import GeneratorEvaluator as Evaluator
+from tenfold.gan.evaluate import train_feature_classifier as train_classifier
 from tenfold.gan.models import DCGANDiscriminator32, DCGANGenerator32
 from tenfold.gan.onestage import OneStageGAN
-from tenfold.recipes.osgan import Evaluator, images32, train_classifier
-from tenfold.runtime.launch import machine_info
-
-
-def sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
 
 
 class Arm:
@@ -63,10 +58,10 @@ class Arm:
         self.pos += self.bs
         z = torch.randn(self.bs, self.zdim, generator=self.noise_gen).to(self.device)
         z2 = torch.randn(self.bs, self.zdim, generator=self.noise_gen).to(self.device)
-        sync(self.device)
+        synchronize(self.device)
         start = time.perf_counter()
         self.step_fn(real, z, z2)
-        sync(self.device)
+        synchronize(self.device)
         dt = time.perf_counter() - start
         self.iters += 1
         self.elapsed += dt
@@ -114,9 +109,8 @@ def run_seed(seed: int, args, data, classifier, device) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = make_parser("osgan_quality", __doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--dataset", default="mnist")
     parser.add_argument("--loss", default="nonsaturating")
     parser.add_argument("--iters", type=int, default=600)
@@ -134,19 +128,15 @@ def main() -> None:
     parser.add_argument("--classifier-train", type=int, default=20000)
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--tiny", action="store_true", help="a seconds-long check of the script")
-    parser.add_argument("--out",
-                        default=str(Path(__file__).parent / "results" / "osgan_quality.json"))
-    args = parser.parse_args()
+    args = parse(parser)
     if args.tiny:
         args.dataset, args.iters, args.ch, args.batch_size = "digits", 6, 8, 16
         args.eval_every, args.n_eval, args.n_val, args.classifier_epochs = 3, 100, 300, 1
         args.seeds = "0"
-        if args.out.endswith("osgan_quality.json"):
+        if str(args.out).endswith("osgan_quality.json"):
             args.out = "/tmp/osgan_quality_tiny.json"
     args.lr_d_grid = [float(v) for v in args.lr_d_grid.split(",")]
     seeds = [int(s) for s in args.seeds.split(",")]
-    if args.device == "cpu":
-        torch.set_num_threads(args.threads)
     device = torch.device(args.device)
 
     splits = images32(args.dataset)
@@ -205,15 +195,10 @@ def main() -> None:
         "one_stage_at_least_as_good_on_mean": bool(os_t.mean() <= ts_t.mean()),
         "speedup_per_iter": speed,
     }
-    out = {
-        "benchmark": "osgan_quality", "command": "python " + " ".join(sys.argv),
-        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "settings": vars(args), "seeds": seeds, "machine": machine_info(),
-        "classifier_test_acc": classifier_acc, "real_data_fd_test": real_floor,
-        "table": table, "verdict": verdict, "per_seed": per_seed,
-    }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(out, indent=2) + "\n")
+    write_result(args.out, record("osgan_quality", args, seeds=seeds,
+                                  classifier_test_acc=classifier_acc,
+                                  real_data_fd_test=real_floor, table=table, verdict=verdict,
+                                  per_seed=per_seed))
     print(json.dumps(verdict, indent=2))
 
 

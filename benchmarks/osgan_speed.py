@@ -13,20 +13,18 @@ Writes benchmarks/results/osgan_speed.json (or --out).
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from harness import parse, record, synchronize, write_result
+from harness import parser as make_parser
 from tenfold.gan.losses import get_loss
 from tenfold.gan.models import DCGANDiscriminator32, DCGANGenerator32
 from tenfold.gan.onestage import OneStageGAN
 from tenfold.gan.scale import scale_grad
-from tenfold.runtime.launch import machine_info
 
 ARMS = {"two-stage": {"mode": "two-stage"},
         "two-stage-frozen-d": {"mode": "two-stage", "freeze_d_in_g_step": True},
@@ -66,11 +64,6 @@ class BareStep:
         self.opt_g.step()
 
 
-def sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
 def measure(loss: str, args, device: torch.device) -> dict:
     steps = {}
     arms = dict(ARMS)
@@ -93,10 +86,10 @@ def measure(loss: str, args, device: torch.device) -> dict:
         z2 = torch.randn(args.batch_size, args.zdim, generator=gen).to(device)
         order = list(steps) if it % 2 == 0 else list(reversed(steps))  # no position bias
         for name in order:
-            sync(device)
+            synchronize(device)
             start = time.perf_counter()
             steps[name](real, z, z2)
-            sync(device)
+            synchronize(device)
             if it >= args.warmup:
                 times[name].append(time.perf_counter() - start)
     med = {name: float(np.median(t)) for name, t in times.items()}
@@ -123,9 +116,8 @@ def measure(loss: str, args, device: torch.device) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = make_parser("osgan_speed", __doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--iters", type=int, default=120)
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=64)
@@ -136,27 +128,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--bare", action="store_true",
                         help="also time hand-written steps without the library's bookkeeping")
-    parser.add_argument("--out",
-                        default=str(Path(__file__).parent / "results" / "osgan_speed.json"))
-    args = parser.parse_args()
-    if args.device == "cpu":
-        torch.set_num_threads(args.threads)
+    args = parse(parser)
     device = torch.device(args.device)
     results = {loss: measure(loss, args, device) for loss in args.losses.split(",")}
-    out = {
-        "benchmark": "osgan_speed",
-        "command": "python " + " ".join(sys.argv),
-        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "settings": vars(args),
-        "seeds": [args.seed],
-        "machine": machine_info(),
-        "load_average_at_end": list(Path("/proc/loadavg").read_text().split()[:3])
+    out = record(
+        "osgan_speed", args,
+        seeds=[args.seed],
+        load_average_at_end=list(Path("/proc/loadavg").read_text().split()[:3])
         if Path("/proc/loadavg").exists() else None,
-        "results": results,
-        "cost_model": "TS = 2F_G + 3F_D + 3B_D + B_G, OS = F_G + 2F_D + 2B_D + B_G; 1.33-1.50x",
-    }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(out, indent=2) + "\n")
+        results=results,
+        cost_model="TS = 2F_G + 3F_D + 3B_D + B_G, OS = F_G + 2F_D + 2B_D + B_G; 1.33-1.50x",
+    )
+    write_result(args.out, out)
     for loss, r in results.items():
         print(f"{loss}: {r['ms_per_iter_median']}  TS/OS = {r['speedup_ratio_of_medians']:.3f} "
               f"(paired {r['speedup_median_of_paired_ratios']:.3f}; "
