@@ -314,7 +314,7 @@ register_recipe(Recipe(
                   "ce_lr_scales": (1.0,), "synth_per_class": 1, "synth_steps": 4,
                   "student_epochs": 2, "iterations_per_step": 2, "figure_images": 2,
                   "train_subset": 300, "seeds": [0]},
-        "quick": {"template_epochs": 4, "verifier_epochs": 3, "train_subset": 800,
+        "quick": {"template_epochs": 4, "verifier_epochs": 6, "train_subset": 800,
                   "recon_images": 8, "recon_steps": 60, "ablation_layers": (1,),
                   "translate_pairs": ("1-7", "3-8"), "translate_images": 4,
                   "translate_steps": 60, "synth_per_class": 4, "synth_steps": 40,
@@ -326,6 +326,6 @@ register_recipe(Recipe(
     },
     datasets=("digits", "cifar10"),
     baseline="deepinversion", primary_metric="student_acc",
-    quick_minutes=3.6,
+    quick_minutes=1.0,
     summary="impression space: retrieval, reconstruction, translation, synthesis vs DeepInversion",
 ))
