@@ -20,34 +20,38 @@ Run: ``OMP_NUM_THREADS=1 python benchmarks/tracking.py``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import resource
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from harness import parse, parser, record, write_result
 from tenfold.data.synthetic.crowds import synthetic_crowd
-from tenfold.recipes.tracking import (
-    TrackingConfig,
-    make_trackers,
-    pets_density,
-    pets_network_density,
-    run_tracker,
-    score,
-    tud_density,
-)
-from tenfold.runtime.launch import machine_info
+from tenfold.track.density_net import DensityFCN, DensityTrainer
+from tenfold.track.experiment import TRACKING_METHODS, make_trackers, run_tracker, score_tracks
+from tenfold.track.scenes import pets_density, pets_network_data, tud_density
 
-OUT = Path(__file__).parent / "results" / "tracking.json"
 DENSITIES = (10, 20, 40, 60)
+# every setting of the published runs, pinned here (not read from the recipe's defaults);
+# --time-limit replaces time_limit
+TRACKERS = dict(sigma=1.0, max_disp=2, node_thresh=0.3, window=4, stride=2, window_frames=1,
+                node_cost=1.0, move_cost=0.15, enter_cost=2.0, border_cost=0.3,
+                count_penalty=3.0, count_tolerance=0.5, time_limit=30.0, mip_gap=0.01,
+                chunk_length=10, chunk_overlap=5, peak_thresh=0.4, gate=2.5, max_age=2)
+MATCH = 2.0            # MOT match distance (cells)
+PETS_CELL, TUD_CELL, NOISE = 16, 20, 0.1
+NET = dict(width=16, lr=1e-3, batch_size=8, target_scale=100.0, train_fraction=0.5)
+
+
+def trackers(time_limit: float, methods=TRACKING_METHODS, **changes) -> dict:
+    return make_trackers(methods, **{**TRACKERS, "time_limit": time_limit, **changes})
 
 
 def timed(fn):
@@ -63,20 +67,19 @@ def mean_std(values) -> dict[str, float]:
 
 
 def synthetic(seeds: list[int], time_limit: float) -> dict:
-    config = TrackingConfig(time_limit=time_limit)
-    trackers = make_trackers(config)
-    whole = make_trackers(replace(config, chunk_length=0))["counting"]
+    methods = trackers(time_limit)
+    whole = trackers(time_limit, ("counting",), chunk_length=0)["counting"]
     rows = {}
     for n in DENSITIES:
         per = {}
         for seed in seeds:
             crowd = synthetic_crowd(n, size=32, frames=20, noise=0.1, seed=seed)
-            variants = dict(trackers)
+            variants = dict(methods)
             if n >= 40:
                 variants["counting_one_program"] = whole
             for name, tracker in variants.items():
                 out, wall, cpu = timed(lambda t=tracker, d=crowd.density: run_tracker(t, d))
-                m = score(crowd.tracks, out["tracks"], config, 20)
+                m = score_tracks(crowd.tracks, out["tracks"], MATCH, 20)
                 m.update(wall_s=wall, cpu_s=cpu, time_limited=out.get("time_limited", 0.0))
                 per.setdefault(name, []).append(m)
                 print(f"n={n} seed={seed} {name}: MOTA {m['mota']:.3f} IDF1 {m['idf1']:.3f} "
@@ -101,12 +104,11 @@ def peak_rss_mb() -> float:
 
 
 def scaling_one(frames: int, chunk: int, time_limit: float) -> dict:
-    config = TrackingConfig(time_limit=time_limit, chunk_length=chunk)
     crowd = synthetic_crowd(20, size=32, frames=frames, noise=0.1, seed=0)
-    tracker = make_trackers(replace(config, methods=("counting",)))["counting"]
+    tracker = trackers(time_limit, ("counting",), chunk_length=chunk)["counting"]
     before = peak_rss_mb()
     res, wall, cpu = timed(lambda: tracker.track(crowd.density))
-    m = score(crowd.tracks, res.tracks.tolist(), config, frames)
+    m = score_tracks(crowd.tracks, res.tracks.tolist(), MATCH, frames)
     return {"frames": frames, "chunk_length": chunk, "wall_s": wall, "cpu_s": cpu,
             "solver_s": res.stats["lp_s"] + res.stats["mip_s"],
             "solver_s_per_frame": (res.stats["lp_s"] + res.stats["mip_s"]) / frames,
@@ -133,13 +135,12 @@ def scaling(time_limit: float) -> list[dict]:
 def pets(time_limit: float) -> dict:
     from tenfold.data import load_dataset
 
-    config = TrackingConfig(dataset="pets09-s2l1", time_limit=time_limit)
     seq = load_dataset("pets09-s2l1")
-    density, gt, T = pets_density(seq, config)
-    rows = {"frames": T, "cell_px": config.cell, "match_threshold_px": 2 * config.cell}
-    for name, tracker in make_trackers(config).items():
+    density, gt, T = pets_density(seq, PETS_CELL, TRACKERS["sigma"])
+    rows = {"frames": T, "cell_px": PETS_CELL, "match_threshold_px": MATCH * PETS_CELL}
+    for name, tracker in trackers(time_limit).items():
         out, wall, cpu = timed(lambda t=tracker: run_tracker(t, density))
-        m = score(gt, out["tracks"], config, T)
+        m = score_tracks(gt, out["tracks"], MATCH, T)
         m.update(wall_s=wall, cpu_s=cpu, time_limited=out.get("time_limited", 0.0))
         rows[name] = m
         print(f"pets {name}: {m}", flush=True)
@@ -147,80 +148,68 @@ def pets(time_limit: float) -> dict:
 
 
 def tud(seeds: list[int], time_limit: float) -> dict:
-    config = TrackingConfig(dataset="tud-stadtmitte", time_limit=time_limit)
+    from tenfold.data import load_dataset
+
+    seq = load_dataset("tud-stadtmitte")
     per: dict[str, list] = {}
     for seed in seeds:
-        density, gt, T = tud_density(config, torch.Generator().manual_seed(seed))
-        for name, tracker in make_trackers(config).items():
+        density, gt, T = tud_density(seq, TUD_CELL, TRACKERS["sigma"], NOISE,
+                                     torch.Generator().manual_seed(seed))
+        for name, tracker in trackers(time_limit).items():
             out, wall, cpu = timed(lambda t=tracker, d=density: run_tracker(t, d))
-            m = score(gt, out["tracks"], config, T)
+            m = score_tracks(gt, out["tracks"], MATCH, T)
             m.update(wall_s=wall, cpu_s=cpu, time_limited=out.get("time_limited", 0.0))
             per.setdefault(name, []).append(m)
             print(f"tud seed={seed} {name}: {m}", flush=True)
-    rows = {"frames": T, "cell_px": config.tud_cell,
-            "match_threshold_px": config.match_threshold * config.tud_cell}
+    rows = {"frames": T, "cell_px": TUD_CELL, "match_threshold_px": MATCH * TUD_CELL}
     rows.update({name: {k: mean_std([r[k] for r in runs]) for k in runs[0]}
                  for name, runs in per.items()})
     return rows
 
 
-class _Ctx:
-    """The few RunContext members pets_network_density needs, without a run directory."""
-
-    def __init__(self, seed: int):
-        from lightning_fabric import Fabric
-
-        self.seed, self.device, self.timings = seed, torch.device("cpu"), {}
-        self.fabric = Fabric(accelerator="cpu", devices=1)
-        self.fabric.launch()
-        self.losses: list[dict] = []
-
-    def generator(self, offset: int = 0) -> torch.Generator:
-        return torch.Generator().manual_seed(self.seed * 1_000_003 + offset)
-
-    def fit(self, key, trainer, checkpoint_every=0):
-        while not trainer.stopped:
-            self.losses.append(trainer.step())
-        return trainer
-
-    def timed(self, method, name):
-        from contextlib import nullcontext
-        return nullcontext()
-
-
 def pets_net(time_limit: float, epochs: int, seed: int) -> dict:
+    """A DensityFCN trained on the first half (seeded as the recipe's run of ``seed``), every
+    method on its density maps and on the detections' of the second half."""
     from tenfold.data import load_dataset
+    from tenfold.runtime.seeding import seed_everything
 
-    config = TrackingConfig(dataset="pets09-s2l1", time_limit=time_limit,
-                            density_net_epochs=epochs)
     seq = load_dataset("pets09-s2l1")
-    det_density, gt, T = pets_density(seq, config)
-    ctx = _Ctx(seed)
-    (pred, split, extra), wall, cpu = timed(
-        lambda: pets_network_density(seq, gt, T, config, ctx))
+    det_density, gt, T = pets_density(seq, PETS_CELL, TRACKERS["sigma"])
+    start_wall, start_cpu = time.perf_counter(), time.process_time()
+    images, dots = pets_network_data(seq, gt, T, PETS_CELL, TRACKERS["sigma"])
+    split = int(T * NET["train_fraction"])
+    seed_everything(seed)
+    model = DensityFCN(1, NET["width"], downsample=2)
+    opt = torch.optim.Adam(model.parameters(), lr=NET["lr"])
+    trainer = DensityTrainer(model, images[:split], dots[:split], opt, epochs, NET["batch_size"],
+                             NET["target_scale"],
+                             torch.Generator().manual_seed(seed * 1_000_003 + 7))
+    losses = [trainer.step() for _ in range(epochs)]
+    pred = model.predict(images, NET["target_scale"]).double()
+    mae = float((pred[split:].sum((1, 2)) - dots[split:].sum((1, 2)).double()).abs().mean())
     rows = {"epochs": epochs, "seed": seed, "train_frames": split, "test_frames": T - split,
-            "train_wall_s": wall, "train_cpu_s": cpu, "final_train": ctx.losses[-1], **extra,
+            "train_wall_s": time.perf_counter() - start_wall,
+            "train_cpu_s": time.process_time() - start_cpu, "final_train": losses[-1],
+            "count_mae_test": mae,
             "det_count_mae_test": float((det_density[split:].sum((1, 2))
                                          - torch.bincount(gt[:, 0].long(), minlength=T)[split:]
                                          ).abs().float().mean())}
-    for name, tracker in make_trackers(config).items():
+    for name, tracker in trackers(time_limit).items():
         for source, dens in (("net", pred), ("det", det_density)):
             out = run_tracker(tracker, dens)
-            rows[f"{name}_{source}"] = score(gt, out["tracks"], config, T, split)
+            rows[f"{name}_{source}"] = score_tracks(gt, out["tracks"], MATCH, T, split)
             print(f"pets second half {name} on {source}: {rows[f'{name}_{source}']}", flush=True)
     return rows
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sections", default="synthetic,scaling,pets,tud,pets_net")
-    parser.add_argument("--seeds", default="0,1,2")
-    parser.add_argument("--time-limit", type=float, default=30.0)
-    parser.add_argument("--net-epochs", type=int, default=8)
-    parser.add_argument("--scaling-one", nargs=2, type=int, metavar=("FRAMES", "CHUNK"))
-    parser.add_argument("--out", default=str(OUT))
-    args = parser.parse_args()
-    torch.set_num_threads(1)
+    p = parser("tracking", __doc__.splitlines()[0])
+    p.add_argument("--sections", default="synthetic,scaling,pets,tud,pets_net")
+    p.add_argument("--seeds", default="0,1,2")
+    p.add_argument("--time-limit", type=float, default=30.0)
+    p.add_argument("--net-epochs", type=int, default=8)
+    p.add_argument("--scaling-one", nargs=2, type=int, metavar=("FRAMES", "CHUNK"))
+    args = parse(p)
     if args.scaling_one:
         print(json.dumps(scaling_one(*args.scaling_one, args.time_limit)))
         return
@@ -228,9 +217,9 @@ def main() -> None:
     result = json.loads(out.read_text()) if out.exists() else {}
     command = "OMP_NUM_THREADS=1 python " + " ".join(sys.argv)
     result.setdefault("command", command)
-    result.update({"machine": machine_info(), "time_limit_s": args.time_limit,
-                   "settings": {k: v for k, v in vars(TrackingConfig()).items()
-                                if not isinstance(v, tuple)}})
+    result.update(record("tracking", args, time_limit_s=args.time_limit,
+                         trackers=TRACKERS, match_threshold=MATCH, pets_cell=PETS_CELL,
+                         tud_cell=TUD_CELL, noise=NOISE, density_net=NET))
     seeds = [int(s) for s in args.seeds.split(",")]
     for section in args.sections.split(","):
         start = time.perf_counter()
@@ -251,8 +240,7 @@ def main() -> None:
         else:
             raise SystemExit(f"unknown section {section!r}")
         result.setdefault("section_wall_s", {})[section] = time.perf_counter() - start
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(result, indent=1))
+        write_result(out, result)
         print(f"section {section} done in {time.perf_counter() - start:.0f} s", flush=True)
 
 

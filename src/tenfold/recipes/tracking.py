@@ -34,7 +34,6 @@ through ``ctx.fit``, so a killed run also resumes inside a method.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -48,8 +47,10 @@ from tenfold.runtime.seeding import seed_everything
 
 METHODS = ("counting", "peaks_hungarian", "peaks_flow")
 DATASETS = ("synthetic-crowd", "pets09-s2l1", "tud-stadtmitte")
-PETS_SIZE = (576, 768)   # height, width of PETS09-S2L1 view 1
-PETS_BOX = (32.0, 80.0)  # width, height of the boxes written around tracked points (pixels)
+TRACKER_SETTINGS = ("sigma", "max_disp", "node_thresh", "window", "stride", "window_frames",
+                    "node_cost", "move_cost", "enter_cost", "border_cost", "count_penalty",
+                    "count_tolerance", "time_limit", "mip_gap", "chunk_length", "chunk_overlap",
+                    "peak_thresh", "gate", "max_age")
 
 
 @dataclass
@@ -57,8 +58,7 @@ class TrackingConfig:
     """Settings of the ``tracking`` recipe (defaults = ``quick``)."""
 
     dataset: Literal["synthetic-crowd", "pets09-s2l1", "tud-stadtmitte"] = "synthetic-crowd"
-    methods: Annotated[tuple[str, ...], Rule(
-        nonempty=True, unique=True, meaning="counting, peaks_hungarian, peaks_flow")] = METHODS
+    methods: tuple[Literal["counting", "peaks_hungarian", "peaks_flow"], ...] = METHODS
     densities: Annotated[tuple[int, ...], Rule(
         low=1, nonempty=True, unique=True, meaning="targets per synthetic video")] = (10, 20, 40)
     size: Annotated[int, Rule(low=8, meaning="synthetic grid side (cells)")] = 32
@@ -106,10 +106,6 @@ class TrackingConfig:
     tud_cell: Annotated[int, Rule(low=4, meaning="TUD cell size (pixels)")] = 20
 
     def validate(self) -> None:
-        unknown = set(self.methods) - set(METHODS)
-        if unknown:
-            raise ConfigError(f"methods: expected a subset of {', '.join(METHODS)}, got "
-                              f"{', '.join(sorted(unknown))}")
         if self.chunk_length and not self.chunk_overlap < self.chunk_length:
             raise ConfigError(f"chunk_overlap must be below chunk_length ({self.chunk_length}), "
                               f"got {self.chunk_overlap}")
@@ -122,59 +118,18 @@ class TrackingConfig:
 
 
 def make_trackers(config: TrackingConfig) -> dict[str, Any]:
-    """The configured trackers, one per method."""
-    from tenfold.track import CountingTracker, PeakFlowTracker, PeakHungarianTracker
+    """The configured trackers, one per method (:func:`tenfold.track.experiment.make_trackers`)."""
+    from tenfold.track.experiment import make_trackers as build
 
-    trackers = {
-        "counting": CountingTracker(
-            sigma=config.sigma, max_disp=config.max_disp, node_thresh=config.node_thresh,
-            window=config.window, stride=config.stride, window_frames=config.window_frames,
-            node_cost=config.node_cost, move_cost=config.move_cost,
-            enter_cost=config.enter_cost, border_cost=config.border_cost,
-            count_penalty=config.count_penalty, count_tolerance=config.count_tolerance,
-            time_limit=config.time_limit, mip_gap=config.mip_gap,
-            chunk_length=config.chunk_length, chunk_overlap=config.chunk_overlap),
-        "peaks_hungarian": PeakHungarianTracker(sigma=config.sigma, thresh=config.peak_thresh,
-                                                gate=config.gate, max_age=config.max_age),
-        "peaks_flow": PeakFlowTracker(sigma=config.sigma, thresh=config.peak_thresh,
-                                      gate=config.gate, max_gap=config.max_age,
-                                      move_cost=config.move_cost, enter_cost=config.enter_cost,
-                                      border_cost=config.border_cost),
-    }
-    return {m: trackers[m] for m in config.methods}
-
-
-def run_tracker(tracker, density: torch.Tensor, fit=None) -> dict[str, Any]:
-    """Tracks (as lists) plus, for the counting tracker, solver statistics per chunk. ``fit``
-    (e.g. ``lambda s: ctx.fit(key, s)``) drives the counting tracker's chunk-by-chunk
-    :class:`~tenfold.track.counting.ChunkSolver` (one program per step) instead of a plain loop."""
-    if fit is not None and hasattr(tracker, "solver"):
-        out = fit(tracker.solver(density)).result()
-    else:
-        out = tracker.track(density)
-    if hasattr(out, "tracks"):
-        starts = np.cumsum([0] + [s.graph.shape[0] for s in out.solutions])
-        return {"tracks": out.tracks.tolist(),
-                "chunk_end_frame": [int(e) for e in starts[1:]],
-                "chunk_solve_s": [float(s.stats.get("total_s", 0.0)) for s in out.solutions],
-                "time_limited": float(out.stats["status_limit"]),
-                "fractional_share": float(out.stats["fractional_share"])}
-    return {"tracks": out.tolist()}
+    return build(config.methods, **{k: getattr(config, k) for k in TRACKER_SETTINGS})
 
 
 def score(gt: torch.Tensor, tracks: list, config: TrackingConfig, num_frames: int,
           first: int = 0) -> dict[str, float]:
     """MOT metrics and HOTA over frames ``[first, num_frames)``."""
-    from tenfold.track import hota, mot_metrics
+    from tenfold.track.experiment import score_tracks
 
-    hyp = torch.tensor(tracks, dtype=torch.float64).reshape(-1, 4)
-    g = gt[gt[:, 0] >= first].clone()
-    h = hyp[hyp[:, 0] >= first].clone()
-    g[:, 0] -= first
-    h[:, 0] -= first
-    m = mot_metrics(g, h, config.match_threshold, num_frames - first)
-    out = {k: m[k] for k in ("mota", "idf1", "id_switches", "fp", "fn")}
-    return out | hota(g, h, config.match_threshold, num_frames - first)
+    return score_tracks(gt, tracks, config.match_threshold, num_frames, first)
 
 
 def _track_and_score(ctx, key: str, method: str, tracker, density, gt, config,
@@ -183,6 +138,7 @@ def _track_and_score(ctx, key: str, method: str, tracker, density, gt, config,
     """Track (cached per seed), score, and write the tracks as MOTChallenge text to
     ``<run>/tracks/<key>-seed<seed>.txt`` (boxes of ``box`` pixels on ``cell``-pixel cells)."""
     from tenfold.runtime.io import write_text
+    from tenfold.track.experiment import run_tracker
     from tenfold.track.motformat import format_mot
 
     def compute() -> dict[str, Any]:
@@ -226,39 +182,14 @@ def run_synthetic(config: TrackingConfig, ctx) -> tuple[dict, dict]:
     return results, figs
 
 
-def pets_density(seq, config: TrackingConfig) -> tuple[torch.Tensor, torch.Tensor, int]:
-    """Detections rendered as density ``(T, H, W)``, ground truth rows in cells, and ``T``."""
-    from tenfold.track.density import box_points, pixel_to_cell, render_boxes
-    from tenfold.track.motformat import zero_based
-
-    det, gt = seq.load_boxes("det"), seq.load_boxes("gt")
-    last = int(gt[:, 0].max())
-    T = min(last, config.video_frames) if config.video_frames else last
-    det = det[det[:, 6] >= config.det_conf]
-    maps = [render_boxes(zero_based(det[det[:, 0] == f + 1, 2:6]), PETS_SIZE, config.cell,
-                         config.sigma) for f in range(T)]
-    gt = gt[(gt[:, 0] <= T) & (gt[:, 6] > 0)]
-    yx = pixel_to_cell(box_points(zero_based(gt[:, 2:6])), config.cell)
-    rows = torch.column_stack([torch.as_tensor(gt[:, 0] - 1), torch.as_tensor(gt[:, 1]), yx])
-    return torch.stack(maps), rows, T
-
-
 def pets_network_density(seq, gt: torch.Tensor, T: int, config: TrackingConfig, ctx
                          ) -> tuple[torch.Tensor, int, dict[str, float]]:
     """Train a density network on the first ``train_fraction`` of the video against the
     ground-truth dots; its density maps for every frame, the first test frame, and count MAE."""
-    import torch.nn.functional as F
-
-    from tenfold.track.density import render_points
     from tenfold.track.density_net import DensityFCN, DensityTrainer
+    from tenfold.track.scenes import pets_network_data
 
-    factor = 4          # frames are shrunk so that one cell is 4 x 4 network pixels
-    grid = (math.ceil(PETS_SIZE[0] / config.cell), math.ceil(PETS_SIZE[1] / config.cell))
-    frames = torch.stack([torch.as_tensor(f) for f in seq.frames(0, T, gray=True)]).float()
-    images = F.interpolate(frames[:, None] / 255.0, size=(grid[0] * factor, grid[1] * factor),
-                           mode="area")
-    dots = torch.stack([render_points(gt[gt[:, 0] == t, 2:4], grid, config.sigma)
-                        for t in range(T)]).float()
+    images, dots = pets_network_data(seq, gt, T, config.cell, config.sigma)
     split = int(T * config.train_fraction)
     seed_everything(ctx.seed)
     model = DensityFCN(1, config.net_width, downsample=2).to(ctx.device)
@@ -274,32 +205,12 @@ def pets_network_density(seq, gt: torch.Tensor, T: int, config: TrackingConfig, 
     return pred, split, {"count_mae_test": mae}
 
 
-def tud_density(config: TrackingConfig, generator: torch.Generator
-                ) -> tuple[torch.Tensor, torch.Tensor, int]:
-    """TUD-Stadtmitte: ground-truth centres rendered as noisy density ``(T, H, W)``, the
-    ground-truth rows in cells, and ``T``."""
-    from tenfold.data import load_dataset
-    from tenfold.track.density import box_points, pixel_to_cell, render_points
-    from tenfold.track.motformat import zero_based
-
-    seq = load_dataset("tud-stadtmitte")
-    gt = seq.load_boxes()
-    T = int(gt[:, 0].max())
-    T = min(T, config.video_frames) if config.video_frames else T
-    gt = gt[gt[:, 0] <= T]
-    yx = pixel_to_cell(box_points(zero_based(gt[:, 2:6])), config.tud_cell)
-    rows = torch.column_stack([torch.as_tensor(gt[:, 0] - 1), torch.as_tensor(gt[:, 1]), yx])
-    grid = tuple(math.ceil(s / config.tud_cell) for s in seq.image_size)
-    clean = torch.stack([render_points(rows[rows[:, 0] == t, 2:4], grid, config.sigma)
-                         for t in range(T)])
-    noisy = clean * (1 + config.noise * torch.randn(clean.shape, generator=generator,
-                                                    dtype=torch.float64))
-    noisy = noisy + 0.002 * torch.randn(clean.shape, generator=generator, dtype=torch.float64)
-    return noisy.clamp_min(0), rows, T
-
-
 def run_tud(config: TrackingConfig, ctx) -> tuple[dict, dict]:
-    density, gt, T = tud_density(config, ctx.generator(99))
+    from tenfold.data import load_dataset
+    from tenfold.track.scenes import tud_density
+
+    density, gt, T = tud_density(load_dataset("tud-stadtmitte"), config.tud_cell, config.sigma,
+                                 config.noise, ctx.generator(99), config.video_frames)
     results: dict[str, dict[str, float]] = {}
     figs: dict[str, Any] = {"tud": {"gt": gt.tolist(), "density": density.amax(0)}}
     for method, tracker in make_trackers(config).items():
@@ -313,9 +224,11 @@ def run_tud(config: TrackingConfig, ctx) -> tuple[dict, dict]:
 
 def run_pets(config: TrackingConfig, ctx) -> tuple[dict, dict]:
     from tenfold.data import load_dataset
+    from tenfold.track.scenes import PETS_BOX, pets_density
 
     seq = load_dataset("pets09-s2l1")
-    density, gt, T = pets_density(seq, config)
+    density, gt, T = pets_density(seq, config.cell, config.sigma, config.det_conf,
+                                  config.video_frames)
     trackers = make_trackers(config)
     results: dict[str, dict[str, float]] = {}
     figs: dict[str, Any] = {"pets": {"gt": gt.tolist(), "density": density.amax(0)}}
@@ -339,64 +252,26 @@ def run_pets(config: TrackingConfig, ctx) -> tuple[dict, dict]:
     return results, figs
 
 
-def draw_figures(figs: dict, results: dict, config: TrackingConfig, ctx) -> None:
+def draw_figures(scenes: dict, results: dict, config: TrackingConfig, ctx) -> None:
     """Trajectories over the density, MOTA/IDF1 against density, solver time against frames."""
-    import matplotlib
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    key = max(figs, key=lambda k: (isinstance(k, int), k if isinstance(k, int) else 0))
-    scene = figs[key]
-    panels = ["gt"] + [m for m in config.methods if m in scene]
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.4), squeeze=False)
-    for ax, name in zip(axes[0], panels, strict=True):
-        rows = np.asarray(scene[name] if name == "gt" else scene[name]["tracks"]).reshape(-1, 4)
-        ax.imshow(scene["density"].numpy(), cmap="gray_r")
-        for ident in np.unique(rows[:, 1]):
-            r = rows[rows[:, 1] == ident]
-            ax.plot(r[:, 3], r[:, 2], lw=0.8)
-        ax.set_title(name if name == "gt" else f"{name}", fontsize=9)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    title = {"pets": "PETS09-S2L1", "tud": "TUD-Stadtmitte"}.get(key, f"{key} targets")
-    fig.suptitle(f"trajectories ({title}, "
-                 f"seed {ctx.seed})", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(ctx.figures_dir / f"trajectories_seed{ctx.seed}.png", dpi=110)
-    plt.close(fig)
-    if config.dataset == "synthetic-crowd":
-        fig, axes = plt.subplots(1, 2, figsize=(8, 3.2))
-        for ax, metric in zip(axes, ("mota", "idf1"), strict=True):
-            for m in config.methods:
-                ax.plot(config.densities, [results[m][f"{metric}_n{n}"] for n in config.densities],
-                        marker="o", label=m)
-            ax.set_xlabel("targets")
-            ax.set_ylabel(metric.upper())
-        axes[0].legend(fontsize=8)
-        fig.tight_layout()
-        fig.savefig(ctx.figures_dir / f"mota_idf1_vs_density_seed{ctx.seed}.png", dpi=110)
+    from tenfold.track.figures import tracking_figures
+
+    synthetic = config.dataset == "synthetic-crowd"
+    figures = tracking_figures(scenes, results, config.methods,
+                               config.densities if synthetic else None, ctx.seed)
+    for name, fig in figures.items():
+        fig.savefig(ctx.figures_dir / f"{name}_seed{ctx.seed}.png", dpi=110)
         plt.close(fig)
-    fig, ax = plt.subplots(figsize=(4.5, 3.2))
-    for name, scene in figs.items():
-        out = scene.get("counting")
-        if out:
-            ax.plot(out["chunk_end_frame"], np.cumsum(out["chunk_solve_s"]), marker=".",
-                    label=str(name))
-    ax.set_xlabel("frames solved")
-    ax.set_ylabel("cumulative solver time (s)")
-    ax.legend(fontsize=8, title="targets" if config.dataset == "synthetic-crowd" else None)
-    fig.tight_layout()
-    fig.savefig(ctx.figures_dir / f"solver_time_vs_frames_seed{ctx.seed}.png", dpi=110)
-    plt.close(fig)
+
+
+RUNS = {"synthetic-crowd": run_synthetic, "tud-stadtmitte": run_tud, "pets09-s2l1": run_pets}
 
 
 def run(config: TrackingConfig, ctx) -> dict[str, dict[str, float]]:
-    if config.dataset == "synthetic-crowd":
-        results, figs = run_synthetic(config, ctx)
-    elif config.dataset == "tud-stadtmitte":
-        results, figs = run_tud(config, ctx)
-    else:
-        results, figs = run_pets(config, ctx)
+    """Track every configured method on the dataset's density video(s) for ``ctx.seed``."""
+    results, figs = RUNS[config.dataset](config, ctx)
     if ctx.is_rank_zero:
         draw_figures(figs, results, config, ctx)
     return results
