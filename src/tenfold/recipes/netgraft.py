@@ -47,12 +47,7 @@ from tenfold.distill import (
     few_shot_indices,
     shared_prefix_student,
 )
-from tenfold.distill.architectures import (
-    build_student,
-    build_teacher,
-    normalize,
-    resolve_architecture,
-)
+from tenfold.distill import architectures as archs
 from tenfold.distill.baselines import distill_stepper, supervised_stepper
 from tenfold.distill.fewshot import validation_split
 from tenfold.errors import ConfigError
@@ -79,8 +74,11 @@ class NetGraftConfig:
     shots: tuple[int, ...] = (1, 5, 10)
     teacher_widths: tuple[int, ...] = ()
     student_widths: tuple[int, ...] = ()
-    shared_blocks: Annotated[int, Rule(low=0, special=((-1, "the dataset's default"),))] = -1
-    teacher_steps: Annotated[int, Rule(low=1, special=((0, "the dataset's default"),))] = 0
+    shared_blocks: Annotated[int, Rule(
+        low=0, special=((-1, "the dataset's default"),),
+        meaning="teacher blocks copied (frozen) into the student")] = -1
+    teacher_steps: Annotated[int, Rule(low=1, special=((0, "the dataset's default"),),
+                                       meaning="the teacher's Adam steps")] = 0
     teacher_lr: float = 1e-3
     teacher_batch_size: int = 128    # per process
     teacher_seed: int = 0
@@ -92,8 +90,9 @@ class NetGraftConfig:
     lr_net: float = 1e-3
     kd_lr: float = 3e-3              # best for kd_kl (and kd_nmse) in the same sweep
     tau: float = 4.0
-    lr_schedule: Schedule = "constant"  # NetGraft's, per stage: "constant" (the paper) or "cosine"
-    kd_lr_schedule: Schedule = "constant"  # the baselines' (kd_*, ce_labels), over their budget
+    lr_schedule: Annotated[Schedule, Rule(meaning="NetGraft's schedule, per stage")] = "constant"
+    kd_lr_schedule: Annotated[Schedule, Rule(
+        meaning="the baselines' schedule (kd_*, ce_labels), over their budget")] = "constant"
     batch_size: int = 64             # per process; capped at the few-shot set size
     eval_every: int = 100            # accuracy-vs-steps curves (0 = stage ends only)
     curve_test_size: Annotated[int, Rule(low=1, meaning="test images of the curves")] = 1000
@@ -108,8 +107,9 @@ class NetGraftConfig:
 
     def resolved(self) -> dict:
         try:
-            return resolve_architecture(self.dataset, self.teacher_widths, self.student_widths,
-                                        self.shared_blocks, self.teacher_steps)
+            return archs.resolve_architecture(self.dataset, self.teacher_widths,
+                                              self.student_widths, self.shared_blocks,
+                                              self.teacher_steps)
         except ValueError as err:
             raise ConfigError(str(err)) from None
 
@@ -131,7 +131,7 @@ def _cached_teacher(config: NetGraftConfig, arch: dict, data, ctx) -> torch.nn.M
     if ctx.fabric.world_size > 1:          # a different global batch: a different teacher
         recipe["world_size"] = ctx.fabric.world_size
     seed_everything(config.teacher_seed)
-    teacher = build_teacher(arch)
+    teacher = archs.build_teacher(arch)
 
     def build() -> dict:
         (xtr, ytr), (xte, yte) = data["train"], data["test"]
@@ -189,7 +189,7 @@ class _Setup:
 
     def student(self, prefix: bool = True):
         seed_everything(self.ctx.seed)        # every method starts from the same weights
-        student = build_student(self.arch)
+        student = archs.build_student(self.arch)
         if not prefix:
             return student
         return shared_prefix_student(list(self.teacher), list(student), self.arch["shared"])
@@ -202,9 +202,9 @@ def _netgraft(s: _Setup, x_few, y_few, n: int) -> dict[str, float]:
     seed_everything(ctx.seed)
     example = s.example.to(ctx.device)
     grafter = NetGraft(BlockPartition(list(s.teacher)),
-                       BlockPartition(list(build_student(s.arch))), example, graft=s.graft,
-                       loss="normalized_mse", generator=ctx.generator(100 + n),
-                       device=ctx.device)
+                       BlockPartition(list(archs.build_student(s.arch))), example,
+                       graft=s.graft, loss="normalized_mse",
+                       generator=ctx.generator(100 + n), device=ctx.device)
     stepper = grafter.stepper(
         x_few, block_steps=config.block_steps, net_steps=config.net_steps,
         lr_block=config.lr_block, lr_adapter=config.lr_adapter, lr_net=config.lr_net,
@@ -262,7 +262,8 @@ TRAINERS = {"netgraft": _netgraft, "kd_kl": _baseline("kd_kl", "kl"),
 
 def _load(config: NetGraftConfig, arch: dict) -> tuple[dict, tuple, tuple]:
     """(normalised data, test set, curve subset); ``eval_split=val`` never touches the test set."""
-    data = {k: (normalize(x, arch), y) for k, (x, y) in image_tensors(config.dataset).items()}
+    raw = image_tensors(config.dataset)
+    data = {k: (archs.normalize(x, arch), y) for k, (x, y) in raw.items()}
     if config.eval_split == "val":
         data = validation_split(*data["train"])
     xte, yte = data["test"]
