@@ -13,23 +13,21 @@ every setting.
 
 from __future__ import annotations
 
-import argparse
 import json
-import shlex
-import sys
 import tempfile
-from datetime import datetime, timezone
 from pathlib import Path
 
-import torch
-
-from tenfold.runtime.launch import machine_info, start_run
+import harness
+from tenfold.runtime.launch import start_run
 from tenfold.runtime.stats import mean_std, paired_difference
 
-RESULTS = Path(__file__).resolve().parent / "results"
+# the benchmark scale, pinned here (the recipe's ``quick`` preset is smaller)
+PINNED = ["image_size=16", "train_subset=0", "template_widths=16,32,64", "template_epochs=6",
+          "recon_steps=200", "decode_lr=0.1", "tv=0.001", "jitter=1", "first_layer_weight=10",
+          "iterations_per_step=25"]
 
 SETTINGS = {
-    "base": [],                                           # the quick preset: 200 steps
+    "base": [],                                           # 200 steps
     "steps1000": ["recon_steps=1000"],
     "steps1000-tv0": ["recon_steps=1000", "tv=0"],
     "steps1000-tv1e-2": ["recon_steps=1000", "tv=0.01"],
@@ -41,29 +39,25 @@ SETTINGS = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.parser("impression_recon", __doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--images", type=int, default=8)
-    parser.add_argument("--only", nargs="*", default=list(SETTINGS))
+    parser.add_argument("--only", nargs="*", choices=list(SETTINGS), default=list(SETTINGS))
     parser.add_argument("--tiny", action="store_true")
-    parser.add_argument("--out", type=Path, default=RESULTS / "impression_recon.json")
-    args = parser.parse_args()
-    torch.set_num_threads(1)
-    common = ["experiments=reconstruction", f"recon_images={args.images}", "ablation_layers=1"]
+    args = harness.parse(parser)
+    common = [*PINNED, "experiments=reconstruction", f"recon_images={args.images}",
+              "ablation_layers=1"]
     preset = "quick"
     if args.tiny:
         preset, args.seeds, args.only = "smoke", [0], ["base", "steps1000-tv0"]
+        common = ["experiments=reconstruction", "recon_images=2", "ablation_layers=1"]
         args.out = Path(tempfile.mkdtemp()) / "impression_recon.json"
-    result: dict = {"command": "python " + shlex.join(sys.argv), "preset": preset,
-                    "common_overrides": common, "seeds": args.seeds, "machine": machine_info(),
-                    "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                    "settings": {}}
+    # "settings" holds the rows (one per setting), as the ledger's adapter reads them
+    result = harness.record("impression_recon", args, preset=preset, common_overrides=common,
+                            seeds=args.seeds, settings={})
 
     def write() -> None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = args.out.with_suffix(".tmp")
-        tmp.write_text(json.dumps(result, indent=1, sort_keys=True))
-        tmp.replace(args.out)
+        harness.write_result(args.out, result)
 
     per_setting: dict[str, dict] = {}
     for name in args.only:
