@@ -323,7 +323,8 @@ def reproduce(
     try:
         report = job.run(device=device, keep_checkpoints=keep_checkpoints, echo=typer.echo)
     except KeyboardInterrupt:
-        _stopped(job.current, f"tenfold reproduce --resume --out {out}")
+        # the unfinished run if one was under way, else the folder of the finished ones
+        _stopped(job.current or out, f"tenfold reproduce --resume --out {out}")
     typer.echo(f"report: {report}")
 
 

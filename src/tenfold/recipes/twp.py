@@ -22,7 +22,7 @@ from __future__ import annotations
 import copy
 import logging
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
 import torch
 
@@ -41,6 +41,7 @@ from tenfold.errors import ConfigError
 from tenfold.loops import LoopStepper
 from tenfold.runtime.device import chosen_threads
 from tenfold.runtime.registry import Recipe, register_recipe
+from tenfold.runtime.rules import Rule
 from tenfold.runtime.seeding import seed_everything
 
 log = logging.getLogger(__name__)
@@ -51,18 +52,22 @@ DATASETS = ("synthetic-sbm", "cora", "citeseer", "computers", "cs")
 
 @dataclass
 class TWPConfig:
-    """Settings of the ``twp`` recipe (defaults = the paper's protocol, ``quick`` scale)."""
+    """Settings of the ``twp`` recipe (defaults = the paper's protocol, ``quick`` scale).
+
+    Ranges: the rule table of :mod:`tenfold.runtime.rules` (``lr`` > 0, dropouts in [0, 1),
+    ``lambda_*`` ≥ 0, ``methods`` non-empty without repeats, ...) and the ``Rule`` s below;
+    :meth:`validate` checks only what one field cannot say."""
 
     dataset: str = "synthetic-sbm"
-    methods: tuple[str, ...] = METHODS
+    methods: tuple[Literal[METHODS], ...] = METHODS  # methods to compare
     backbone: Literal["gcn", "gat"] = "gcn"
     scenario: Literal["task", "class"] = "task"
-    classes_per_task: int = 2
+    classes_per_task: Annotated[int, Rule(low=1)] = 2  # classes in each task
     num_tasks: int = 0                   # 0: as many as the classes allow
     split: tuple[float, ...] = (40, 20)  # per class train, val (counts or fractions); rest test
     inter_task_edges: bool = True
-    task_subgraphs: bool = False         # train/evaluate each task on its own subgraph (needs
-                                         # inter_task_edges=False; same outputs, far cheaper)
+    # task_subgraphs: same outputs as the whole graph without inter-task edges, far cheaper
+    task_subgraphs: bool = False         # each task on its own subgraph (inter_task_edges=false)
     epochs: int = 200
     lr: float = 5e-3
     weight_decay: float = 5e-4
@@ -77,34 +82,24 @@ class TWPConfig:
     lwf_temperature: float = 2.0
     lambda_l: float = 1e4
     lambda_t: float = 1e4
-    beta: float = 0.0                    # official run.sh: 0.01, inert there (no gradient); a
-                                         # differentiable 0.01 breaks GAT on Amazon Computers
+    # beta: official run.sh 0.01, inert there (no gradient); a differentiable 0.01 breaks GAT
+    # on Amazon Computers, hence 0
+    beta: Annotated[float, Rule(low=0)] = 0.0  # TWP's weight of the embedding-norm term
     beta_mode: Literal["differentiable", "official", "off"] = "differentiable"
     twp_norm: Literal["l2", "l2sq", "mean_l2"] = "l2"
     twp_importance: Literal["paper", "official"] = "paper"
     sparse_features: bool = True         # sparse first-layer input (same numbers, ~3x faster)
-    sbm_nodes: int = 1200                # the embedded stochastic block model
-    sbm_feature_signal: float = 0.25
-    sbm_homophily: float = 0.5
-    log_every: int = 10
+    sbm_nodes: Annotated[int, Rule(low=1)] = 1200  # nodes of the embedded stochastic block model
+    sbm_feature_signal: Annotated[float, Rule(low=0)] = 0.25  # SBM: class signal in features
+    sbm_homophily: Annotated[float, Rule(low=0, high=1)] = 0.5  # SBM: share of edges in-class
+    log_every: Annotated[int, Rule(low=1)] = 10  # epochs between two loss points of the curves
     cpu_threads: int = 0                 # >0: CPU torch threads in the run (unless --threads)
 
     def validate(self) -> None:
-        unknown = set(self.methods) - set(METHODS)
-        if unknown or not self.methods:
-            raise ConfigError(f"methods: expected a subset of {', '.join(METHODS)}, got "
-                              f"{', '.join(self.methods) or 'nothing'}")
-        if len(self.split) != 2 or min(self.split) < 0:
-            raise ConfigError(f"split: expected (train, val) per class, got {self.split}")
-        if self.epochs < 1 or self.classes_per_task < 1 or self.num_tasks < 0:
-            raise ConfigError("epochs and classes_per_task must be >= 1, num_tasks >= 0")
-        if self.cpu_threads < 0:
-            raise ConfigError(f"cpu_threads must be >= 0, got {self.cpu_threads}")
-        if min(self.lambda_ewc, self.lambda_mas, self.lambda_lwf, self.lambda_l, self.lambda_t,
-               self.beta) < 0:
-            raise ConfigError("the regularisation weights must be >= 0")
-        if not (0 <= self.dropout < 1 and 0 <= self.gat_dropout < 1):
-            raise ConfigError("dropout rates must lie in [0, 1)")
+        """Cross-field and shape constraints (the ranges are the fields' rules)."""
+        if len(self.split) != 2:
+            raise ConfigError(f"split: expected two numbers (train, val) per class, got "
+                              f"{','.join(map(str, self.split)) or 'nothing'}")
         if self.task_subgraphs and self.inter_task_edges:
             raise ConfigError("task_subgraphs=true needs inter_task_edges=false (a task's nodes "
                               "must not depend on nodes outside its subgraph)")
@@ -193,6 +188,8 @@ def run_method(method: str, stream: TaskStream, config: TWPConfig, ctx) -> dict:
         accuracies = trainer.evaluate(stream, k, ("test", "val"))
         memory["matrix"][k, :k + 1] = torch.tensor(accuracies["test"], dtype=torch.float64)
         memory["val"][k, :k + 1] = torch.tensor(accuracies["val"], dtype=torch.float64)
+        log.debug("%s, task %d/%d: test accuracies %s", method, k + 1, n,   # -v shows these
+                  [round(a, 4) for a in accuracies["test"]])
         return {}
 
     stateful = {"model": trainer.model, "optimizer": trainer.optimizer,

@@ -23,17 +23,24 @@ def unit(metric: str) -> str:
     return "%" if _PERCENT.search(metric) else ""
 
 
+def scale(metric: str) -> float:
+    """The factor from the stored value (a fraction for accuracy-like metrics) to the shown one:
+    100 for ``%`` metrics, else 1. Tables, terminal lines and figures all use it."""
+    return 100.0 if unit(metric) == "%" else 1.0
+
+
+def label(metric: str) -> str:
+    """A column head or axis label: ``test_acc (%)``, or the bare name for unitless metrics."""
+    return f"{metric} ({unit(metric)})" if unit(metric) else metric
+
+
 def _fmt(stats: dict[str, float], metric: str) -> str:
     """``83.02 ± 0.33``; one seed: ``83.02 (n = 1)`` (no spread to show)."""
-    percent = unit(metric) == "%"
-    scale, digits = (100, 2) if percent else (1, 4)
+    factor, digits = scale(metric), 2 if unit(metric) == "%" else 4
     if stats.get("n") == 1:
-        return f"{stats['mean'] * scale:.{digits}f} (n = 1)"
-    return format_mean_std(stats, scale=scale, digits=digits)
+        return f"{stats['mean'] * factor:.{digits}f} (n = 1)"
+    return format_mean_std(stats, scale=factor, digits=digits)
 
-
-def _head(metric: str) -> str:
-    return f"{metric} (%)" if unit(metric) == "%" else metric
 
 
 def run_section(run_dir: RunDir, out_dir: Path) -> str:
@@ -55,7 +62,7 @@ def run_section(run_dir: RunDir, out_dir: Path) -> str:
     if cfg.get("preset") == "smoke":
         lines += ["> **Smoke preset: a plumbing check (seconds of training), not evidence for or "
                   "against the method.** Use `quick` or `paper` for numbers.", ""]
-    lines.append("| method | " + " | ".join(_head(m) for m in metrics) + " |")
+    lines.append("| method | " + " | ".join(label(m) for m in metrics) + " |")
     lines.append("|---" * (len(metrics) + 1) + "|")
     for method in s["methods"]:
         row = [_fmt(s["aggregate"][method][m], m) if m in s["aggregate"][method] else "–"

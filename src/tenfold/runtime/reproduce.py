@@ -157,6 +157,7 @@ class Reproduction:
             except TenfoldError:
                 self._forget_removed(name)
                 raise
+            self.current = None      # finished: a stop from here on is between recipes
             echo(f"[{tag}] {summary_line(RunDir(path).read_summary())} "
                  f"({duration(time.monotonic() - began)})")
             self.write_report()
