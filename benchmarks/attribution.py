@@ -48,7 +48,8 @@ def main() -> None:
 
     from tenfold.runtime.launch import machine_info, start_run
 
-    result: dict = {"command": "python " + " ".join(sys.argv), "seeds": args.seeds,
+    command = " ".join(["python", "benchmarks/attribution.py", *sys.argv[1:]])  # from the root
+    result: dict = {"command": command, "seeds": args.seeds,
                     "dataset": args.dataset, "overrides": args.set,
                     "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                     "machine": machine_info(), "torch_threads": 1, "pinned": BENCH_SETTINGS}

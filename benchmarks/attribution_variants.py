@@ -54,7 +54,8 @@ def main() -> None:
     torch.set_num_threads(1)
     from tenfold.runtime.launch import machine_info, start_run
 
-    result: dict = {"command": "python " + " ".join(sys.argv), "seeds": args.seeds,
+    command = " ".join(["python", "benchmarks/attribution_variants.py", *sys.argv[1:]])
+    result: dict = {"command": command, "seeds": args.seeds,
                     "dataset": "distractor-digits", "pinned": BENCH_SETTINGS,
                     "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                     "machine": machine_info(), "torch_threads": 1, "variants": {}}
@@ -76,7 +77,7 @@ def main() -> None:
                              out=tmp, keep_checkpoints=False)
             per_seed = json.loads((path / "summary.json").read_text())["per_seed"]
         seeds = sorted(per_seed, key=int)
-        entry = {"what": what, "overrides": overrides, "command": "python " + " ".join(sys.argv),
+        entry = {"what": what, "overrides": overrides, "command": command,
                  "wall_s": time.perf_counter() - start,
                  "cpu_s": time.process_time() - cpu,
                  "per_seed": {s: {m: {k: per_seed[s][m][k] for k in METRICS}
