@@ -29,18 +29,20 @@ ROOT = Path(__file__).resolve().parent
 # name -> (what it tests, recipe overrides). Objective weights are (keep, delete, area).
 VARIANTS = {
     "mlp-B": ("hidden-8 MLP rule, keep + delete + 0.2 area (last session's default)",
-              {"rule": "mlp"}),
-    "logistic-B": ("4-number logistic rule, keep + delete + 0.2 area", {"rule": "logistic"}),
+              {"rule": "mlp", "rule_lr": "0.01"}),
+    "logistic-B": ("4-number logistic rule, keep + delete + 0.2 area, Adam lr 0.01",
+                   {"rule": "logistic", "rule_lr": "0.01"}),
     "logistic-B-lr0.1": ("logistic rule, keep + delete + 0.2 area, Adam lr 0.1: four numbers move "
                          "at most ~lr per step, so lr 0.01 x 80 steps barely leaves the start",
                          {"rule": "logistic", "rule_lr": "0.1"}),
     "logistic-A": ("logistic rule, keep + 0.2 area (the abstract's 'masked input' guidance only)",
-                   {"rule": "logistic", "delete_weight": "0"}),
+                   {"rule": "logistic", "rule_lr": "0.1", "delete_weight": "0"}),
     "logistic-D": ("logistic rule, delete + 0.2 area (no keep term)",
-                   {"rule": "logistic", "keep_weight": "0"}),
+                   {"rule": "logistic", "rule_lr": "0.1", "keep_weight": "0"}),
     "logistic-B-area1": ("logistic rule, keep + delete + 1.0 area (smaller masks)",
-                         {"rule": "logistic", "area_weight": "1.0"}),
-    "mlp-B-area1": ("MLP rule, keep + delete + 1.0 area", {"rule": "mlp", "area_weight": "1.0"}),
+                         {"rule": "logistic", "rule_lr": "0.1", "area_weight": "1.0"}),
+    "mlp-B-area1": ("MLP rule, keep + delete + 1.0 area",
+                    {"rule": "mlp", "rule_lr": "0.01", "area_weight": "1.0"}),
 }
 METRICS = ("energy", "pointing", "deletion_auc", "insertion_auc")
 

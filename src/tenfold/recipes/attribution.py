@@ -74,7 +74,8 @@ class AttributionConfig:
     rule: Literal["logistic", "mlp"] = "logistic"
     rule_steps: int = 30                 # Adam steps of the learned rule
     rule_batch_size: int = 16
-    rule_lr: Annotated[float, Rule(low=0, low_open=True, meaning="Adam lr of the rule")] = 0.01
+    # 0.1: the logistic rule's four numbers move ~lr per Adam step (attribution_variants.json)
+    rule_lr: Annotated[float, Rule(low=0, low_open=True, meaning="Adam lr of the rule")] = 0.1
     rule_hidden: Annotated[int, Rule(low=1, meaning="hidden width of the 'mlp' rule")] = 8
     keep_weight: float = 1.0
     delete_weight: float = 1.0
