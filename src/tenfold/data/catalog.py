@@ -14,6 +14,7 @@ lines) and imported when one is loaded, so ``tenfold list`` starts in well under
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import importlib.util
 import os
@@ -118,31 +119,42 @@ def _register_generated() -> None:
 
 def _generated_in_source() -> list[tuple[str, str]] | None:
     """``(name, description)`` of every ``register_generator`` call in the modules of the
-    synthetic package, or ``None`` if one of them is not made of string literals."""
+    synthetic package, or ``None`` if one of them is not made of string literals (read once
+    per version of the files)."""
     spec = importlib.util.find_spec(SYNTHETIC)
     if spec is None or not spec.submodule_search_locations:
         return None
+    paths = [path for folder in spec.submodule_search_locations
+             for path in sorted(Path(folder).glob("*.py")) if path.name != "__init__.py"]
+    try:
+        stamps = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+    except OSError:
+        return None
+    return _read_generators(stamps)
+
+
+@functools.lru_cache(maxsize=4)
+def _read_generators(stamps: tuple[tuple[str, int, int], ...]) -> list[tuple[str, str]] | None:
+    """The ``register_generator`` calls of the files named in ``stamps`` (path, mtime, size)."""
     found = []
-    for folder in spec.submodule_search_locations:
-        for path in sorted(Path(folder).glob("*.py")):
-            if path.name == "__init__.py":
+    for name, _, _ in stamps:
+        path = Path(name)
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        except (OSError, SyntaxError, ValueError):
+            return None
+        for node in ast.walk(tree):
+            func = node.func if isinstance(node, ast.Call) else None
+            called = getattr(func, "id", None) or getattr(func, "attr", None)
+            if called != "register_generator":
                 continue
-            try:
-                tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-            except (OSError, SyntaxError, ValueError):
+            args = dict(zip(("name", "description"), node.args, strict=False))
+            args.update((k.arg, k.value) for k in node.keywords)
+            if set(args) != {"name", "description"} or not all(
+                    isinstance(a, ast.Constant) and isinstance(a.value, str)
+                    for a in args.values()):
                 return None
-            for node in ast.walk(tree):
-                func = node.func if isinstance(node, ast.Call) else None
-                called = getattr(func, "id", None) or getattr(func, "attr", None)
-                if called != "register_generator":
-                    continue
-                args = dict(zip(("name", "description"), node.args, strict=False))
-                args.update((k.arg, k.value) for k in node.keywords)
-                if set(args) != {"name", "description"} or not all(
-                        isinstance(a, ast.Constant) and isinstance(a.value, str)
-                        for a in args.values()):
-                    return None
-                found.append((args["name"].value, args["description"].value))
+            found.append((args["name"].value, args["description"].value))
     return found
 
 
