@@ -8,7 +8,7 @@ from tenfold.claims.model import Claim, Paper
 _PAPER = Paper(None, "abstract only, no number (the body and tables were not retrieved)")
 _PROTOCOL = "five datasets, six architectures (details not retrieved)"
 _OURS = ("distractor-digits (scikit-learn digits 0-4 with a whole distractor digit 5-9, 32 px), "
-         "a 3-stage SmallResNet, 100 test images, the learned logistic rule fitted 80 steps, "
+         "a 3-stage SmallResNet, 100 test images, the logistic rule fitted 80 Adam steps (lr 0.1), "
          "3 paired seeds, CPU")
 _FILE = ("attribution.json",)
 _NAMES = {"gradient": "the gradient (saliency)", "guided": "guided backprop",
