@@ -308,8 +308,10 @@ register_recipe(Recipe(
     presets={
         "smoke": {"shots": (1,), "teacher_steps": 40, "block_steps": 4, "net_steps": 4,
                   "eval_every": 0, "curve_test_size": 100, "seeds": [0]},
-        "quick": {"block_steps": 60, "net_steps": 60, "eval_every": 30,
-                  "seeds": [0, 1, 2]},  # ≲ 2 min on 2 cores
+        # `tenfold reproduce`: ≤ 1.5 min for 3 seeds, the teacher included (trained once, cached);
+        # the published numbers used the defaults (benchmarks/netgraft.py pins them)
+        "quick": {"shots": (1, 5), "teacher_steps": 300, "block_steps": 20, "net_steps": 20,
+                  "eval_every": 20, "seeds": [0, 1, 2]},
         # The official CIFAR-10 schedule in steps: stage 1 = 100/60/60 epochs of 2 steps for the
         # 3 grafted blocks (we use the mean, 147), stage 2 = 2 x 100 epochs of 2 steps.
         "paper": {"dataset": "cifar10", "block_steps": 147, "net_steps": 200,
@@ -317,4 +319,5 @@ register_recipe(Recipe(
     },
     datasets=DATASETS, baseline="kd_kl", primary_metric="test_acc_n1", distributed=True,
     summary="NetGraft few-shot label-free distillation vs KD with the same images and budget",
+    quick_minutes=1.1,  # 3 seeds + the teacher: 66 CPU s on one thread, 2-core box (issue 15)
 ))
