@@ -27,6 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from tenfold.distill import rank_share
 from tenfold.gan.scale import scale_grad
 
 __all__ = ["DataFreeDistillation", "NoiseDistillation", "dfad_one_stage_backward",
@@ -149,10 +150,9 @@ def noise_sampler(shape: tuple[int, ...], gen: torch.Generator,
     """Fresh standard-normal noise of ``shape`` (the per-process batch first) on every call, from
     ``gen``: every rank draws the global batch of ``world`` such batches and keeps its slice, so
     N processes see the noise one process with an N times larger batch sees."""
-    if not 0 <= rank < world:
-        raise ValueError(f"expected 0 <= rank < world, got rank {rank} and world {world}")
+    rank_share(torch.empty(0), rank, world)             # checks the rank
 
     def sample() -> Tensor:
         z = torch.randn((shape[0] * world, *shape[1:]), generator=gen)
-        return z[rank * shape[0]:(rank + 1) * shape[0]].to(device)
+        return rank_share(z, rank, world).to(device)
     return sample
