@@ -1,16 +1,8 @@
 """``impression``: impression space from a deep template network (Fang et al., arXiv
-2007.05441): four experiments on one trained template per seed (digits by default, CIFAR-10 from
-the mirror), each against named baselines, every loop resumable through ``ctx.fit``.
-
-1. retrieval — LOO 1-NN class accuracy in impression views vs penultimate features vs pixels;
-2. reconstruction — PSNR/SSIM of decoded test images vs a mean-image and a same-class anchor,
-   and a per-layer ablation;
-3. translation a → b — success judged by an independent verifier, SSIM to the source, against a
-   cross-entropy-only baseline;
-4. synthesis — a fresh student trained on N images: impression matching vs DeepInversion-style vs
-   noise (floor) vs N real images (ceiling).
-
-The scores live in :mod:`tenfold.impression.evaluation`; docs/methods/impression.md has the rest.
+2007.05441). Per seed one trained template (digits by default, CIFAR-10 from the mirror) and four
+experiments against named baselines — retrieval, reconstruction, translation (judged by an
+independent verifier), synthesis (judged by a fresh student) — every loop resumable through
+``ctx.fit``. Scores: :mod:`tenfold.impression.evaluation`; details: docs/methods/impression.md.
 """
 
 from __future__ import annotations
@@ -147,10 +139,9 @@ class Setup:
 
     def settings(self, steps: int, lr: float | None = None, **extra) -> DecodeSettings:
         c = self.config
-        base = {"steps": steps, "lr": lr or c.decode_lr, "tv": c.tv, "jitter": c.jitter,
-                "first_layer_weight": c.first_layer_weight,
-                "iterations_per_step": c.iterations_per_step}
-        return DecodeSettings(**{**base, **extra})
+        return DecodeSettings(**{"steps": steps, "lr": lr or c.decode_lr, "tv": c.tv,
+                                 "jitter": c.jitter, "first_layer_weight": c.first_layer_weight,
+                                 "iterations_per_step": c.iterations_per_step, **extra})
 
     def class_targets(self) -> list[Impression]:
         return isp.class_impressions(self.template, *self.data["train"])
