@@ -17,7 +17,7 @@ from tenfold.errors import ConfigError
 
 #: the docs pages (= modules here) with declared claims, in the README's order
 MODULES = ("gnn-baselines", "osgan", "spagan", "factorgcn", "twp", "netgraft", "snapmix",
-           "attribution", "tracking", "impression")
+           "attribution", "tracking", "impression", "udor")
 
 #: declared, but their results files are not committed yet: registered in :data:`MODULES` once
 #: they are (else a fresh checkout's ledger would say "not run" where the docs show numbers)

@@ -12,8 +12,8 @@ from tenfold.claims.model import Claim, Paper
 _PAPER = Paper(None, "abstract only, no number")
 _PROTOCOL = ("Multi-MNIST (digits 0/1/2 at fixed slots, 32 px), u = 1, official loss weights, "
              "15 epochs; presence classification by a linear SVM per part")
-_OURS = ("Multi-MNIST from the mirror's MNIST files, 8,000 / 1,000 canvases, 600 iterations "
-         "(32 % of the official 1,875), width 16, one critic step; logistic probe, Hungarian "
+_OURS = ("Multi-MNIST from the mirror's MNIST files, 8,000 / 1,000 canvases, 500 iterations "
+         "(27 % of the official 1,875), width 16, one critic step; logistic probe, Hungarian "
          "matching; 3 paired seeds, CPU")
 _FILE = "udor_mnist.json"
 _LAYOUTS = {"fixed": "fixed slots", "offset": "slots jittered by ±4 px"}
