@@ -13,6 +13,7 @@ __all__ = [
     "BlockPartition", "FrozenBlock", "Hybrid", "NetGraft", "RandomShiftFlip", "accuracy",
     "count_macs", "count_parameters", "distill", "few_shot_indices", "kd_kl", "make_adapter",
     "merge_affine",
-    "normalized_mse", "rank_share", "shared_prefix_student", "teacher_agreement", "train_supervised",
+    "normalized_mse", "rank_share", "shared_prefix_student", "teacher_agreement",
+    "train_supervised",
     "vgg_blocks",
 ]
