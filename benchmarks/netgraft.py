@@ -42,6 +42,14 @@ def table(summary: dict) -> dict:
     return out
 
 
+def in_percent(metrics: dict) -> dict:
+    """One seed's ``{method: {metric: value}}`` with the accuracies (``test_acc_*``,
+    ``hybrid_*``; fractions in the recipe's summary) in %, the unit of every netgraft results
+    file and of the ledger claims that read them."""
+    return {method: {k: 100 * v if k.startswith(("test_acc", "hybrid_")) else v
+                     for k, v in values.items()} for method, values in metrics.items()}
+
+
 def run(dataset: str, preset: str, seeds: list[int] | None, sets: list[str], device: str,
         out: Path, write) -> dict:
     """Run the recipe one seed at a time (each in its own run directory) and call
@@ -54,7 +62,8 @@ def run(dataset: str, preset: str, seeds: list[int] | None, sets: list[str], dev
                          out=out, device=device)
         summary = json.loads((path / "summary.json").read_text())
         timings = json.loads((path / "timings.json").read_text())
-        per_seed[seed] = {"metrics": summary["per_seed"][str(seed)], "timings": timings[str(seed)]}
+        per_seed[seed] = {"metrics": in_percent(summary["per_seed"][str(seed)]),
+                          "timings": timings[str(seed)]}
         run_dirs[seed] = str(path)
         summary = summarize(recipe, config, per_seed)
         result = {"dataset": dataset, "preset": preset, "settings": summary["settings"],

@@ -30,6 +30,16 @@ def test_rows_of_the_recipes_run_with_this_runs_numbers():
     assert "**gat-cora**" not in text                                    # not a recipe run
 
 
+def test_a_netgraft_run_in_fractions_is_shown_in_the_files_percent():
+    """netgraft's runs report fractions, its results files %: ``run_scale`` bridges the two."""
+    run = {"recipe": "netgraft", "dataset": "mnist", "seeds": [0, 1],
+           "per_seed": {s: {"netgraft": {"test_acc_n1": a, "params_ratio": 0.3},
+                            "kd_kl": {"test_acc_n1": b, "params_ratio": 0.3}}
+                        for s, a, b in (("0", 0.62, 0.52), ("1", 0.64, 0.52))}}
+    row = _row(ledger_section([("runs/netgraft/x", run)], RESULTS), "netgraft-mnist-n1-vs-kd")
+    assert "netgraft 63.00 vs kd_kl 52.00: +11.00 points" in row
+
+
 def test_nothing_for_recipes_without_claims_and_a_note_without_results(tmp_path):
     assert ledger_section([("r", summary(recipe="no-such-recipe"))], RESULTS) == ""
     text = ledger_section([("r", summary())], tmp_path / "none")

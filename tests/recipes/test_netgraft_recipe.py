@@ -30,7 +30,7 @@ def test_smoke_run_summary_is_real_and_reproducible(tmp_path, one_thread):
     ng = seed["netgraft"]
     # the few-shot teacher was trained and cached once
     assert len(list((cache_root() / "netgraft").glob("teacher-digits-*.pt"))) == 1
-    assert seed["teacher"]["test_acc_n1"] > 50
+    assert seed["teacher"]["test_acc_n1"] > 0.5
     # every student got the same number of Adam steps (3 blocks x 4 + 2 x 4)
     assert {seed[m]["steps"] for m in seed if m != "teacher"} == {20.0}
     # stage-1 hybrids for grafted blocks 1..3, stage-2 for k = 2, 3
@@ -38,10 +38,10 @@ def test_smoke_run_summary_is_real_and_reproducible(tmp_path, one_thread):
         "hybrid_block1_n1", "hybrid_block2_n1", "hybrid_block3_n1", "hybrid_net2_n1",
         "hybrid_net3_n1"}
     # the exported (merged) student computes the last stage-2 hybrid: same accuracy
-    assert abs(ng["hybrid_net3_n1"] - ng["test_acc_n1"]) <= 100 * 2 / 360
+    assert abs(ng["hybrid_net3_n1"] - ng["test_acc_n1"]) <= 2 / 360
     assert ng["params_ratio"] <= 0.40
     assert ng["macs"] < seed["teacher"]["macs"]
-    assert all(0 <= seed[m]["test_acc_n1"] <= 100 for m in seed)
+    assert all(0 <= seed[m]["test_acc_n1"] <= 1 for m in seed)   # fractions
     assert "test_acc_n1" in summary["paired_vs_baseline"]["netgraft"]
     assert list((first / "figures").glob("accuracy_vs_steps_seed0.png"))
 

@@ -154,7 +154,7 @@ def test_osgan_two_processes_match_one_process_with_twice_the_batch(tmp_path):
 NETGRAFT = ["netgraft", "--preset", "smoke", "--set", "methods=netgraft,kd_kl,teacher",
             "--set", "teacher_steps=100", "--set", "block_steps=10", "--set", "net_steps=10",
             "--device", "cpu"]
-NETGRAFT_TOL = {"teacher": 2.0, "kd_kl": 5.0, "netgraft": 5.0}   # accuracy points
+NETGRAFT_TOL = {"teacher": 0.02, "kd_kl": 0.05, "netgraft": 0.05}   # 2, 5, 5 accuracy points
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="torchrun with gloo")
@@ -166,7 +166,7 @@ def test_netgraft_two_processes_match_one_process_with_twice_the_batch(tmp_path)
     got, want = _two_and_one("netgraft", NETGRAFT, 8, tmp_path, 29525,
                              ("--set", "teacher_batch_size=32"),
                              ("--set", "teacher_batch_size=64"))
-    assert want["teacher"]["test_acc_n1"] > 90            # a trained teacher, not chance
+    assert want["teacher"]["test_acc_n1"] > 0.9           # a trained teacher, not chance
     for method, tol in NETGRAFT_TOL.items():
         assert abs(got[method]["test_acc_n1"] - want[method]["test_acc_n1"]) <= tol, \
             (method, got[method], want[method])

@@ -15,10 +15,11 @@ same student initialisation with the same augmentation, batch size and number of
 * ``ce_labels`` — cross-entropy on the N *labelled* images (a reference that uses labels).
 * ``teacher`` — the teacher itself.
 
-Reported, in percent: ``test_acc_n{N}`` (last step; no model selection on the test set), for
-``netgraft`` also the stage-end hybrid accuracies ``hybrid_block{b}_n{N}`` / ``hybrid_net{k}_n{N}``,
-and ``params``/``macs``. Accuracy against steps (first ``curve_test_size`` test images) goes to
-``metrics.jsonl`` (method ``<name>@n<N>``) and a figure. ``eval_split=val`` trains on 80% of the
+Reported as fractions in [0, 1] (the report shows accuracies in %): ``test_acc_n{N}`` (last
+step; no model selection on the test set), for ``netgraft`` also the stage-end hybrid
+accuracies ``hybrid_block{b}_n{N}`` / ``hybrid_net{k}_n{N}``, and ``params``/``macs``.
+Accuracy against steps (first ``curve_test_size`` test images) goes to ``metrics.jsonl``
+(method ``<name>@n<N>``) and a figure. ``eval_split=val`` trains on 80% of the
 training set and reports on the rest (what the settings were tuned on).
 
 Data-parallel under ``torchrun``: the teacher and the KD/CE students train through Lightning
@@ -183,7 +184,7 @@ class _Setup:
         for rec in history:
             if "curve_acc" in rec:
                 point = {"step": rec.get("total_step", rec["step"]),
-                         "test_acc": 100 * rec["curve_acc"], "loss": rec["loss"]}
+                         "test_acc": rec["curve_acc"], "loss": rec["loss"]}
                 self.ctx.log(f"{name}@{tag}", **point)
                 self.curves.append({"method": f"{name}@{tag}", **point})
 
@@ -213,9 +214,9 @@ def _netgraft(s: _Setup, x_few, y_few, n: int) -> dict[str, float]:
         stage_evaluate=lambda m: {"acc": s.accuracy(m)}, lr_schedule=config.lr_schedule)
     with ctx.timed("netgraft", f"fit_{tag}_s"):
         ctx.fit(f"netgraft@{tag}", stepper, every(s.budget), log=False)
-    out = {f"hybrid_{k}_{tag}": 100 * v for k, v in grafter.stage_results("acc").items()}
+    out = {f"hybrid_{k}_{tag}": v for k, v in grafter.stage_results("acc").items()}
     final = grafter.export(merge_adapters=True)
-    out.update({f"test_acc_{tag}": 100 * s.accuracy(final),
+    out.update({f"test_acc_{tag}": s.accuracy(final),
                 "params": float(count_parameters(final)),
                 "params_ratio": count_parameters(final) / count_parameters(s.teacher),
                 "steps": float(grafter.steps_taken),
@@ -242,7 +243,7 @@ def _baseline(name: str, loss: str | None, prefix: bool = True):
         with ctx.timed(name, f"fit_{tag}_s"):
             hist = ctx.fit(f"{name}@{tag}", stepper, every(s.budget), log=False).history
         s.log_history(name, tag, hist)
-        out = {f"test_acc_{tag}": 100 * s.accuracy(model),
+        out = {f"test_acc_{tag}": s.accuracy(model),
                "params": float(count_parameters(model)), "steps": float(s.budget)}
         return {**out, "macs": s.student_macs} if prefix else out
     return train
@@ -250,7 +251,7 @@ def _baseline(name: str, loss: str | None, prefix: bool = True):
 
 def _teacher(s: _Setup, x_few, y_few, n: int) -> dict[str, float]:
     """The teacher itself (trained once, before every N)."""
-    return {f"test_acc_n{n}": 100 * s.teacher_acc, "params": float(count_parameters(s.teacher)),
+    return {f"test_acc_n{n}": s.teacher_acc, "params": float(count_parameters(s.teacher)),
             "macs": float(count_macs(copy.deepcopy(s.teacher).cpu(), s.example))}
 
 
