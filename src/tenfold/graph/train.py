@@ -19,6 +19,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch_geometric.data import Data
 
+from tenfold.metrics import accuracy
+
 Forward = Callable[[nn.Module, Data], Tensor]
 
 
@@ -94,12 +96,11 @@ class NodeClassifierTrainer:
         """Loss and accuracy on the train, val and test masks (eval mode)."""
         self.model.eval()
         out = self.forward(self.model, self.data)
-        pred = out.argmax(dim=-1)
         metrics = {}
         for split in ("train", "val", "test"):
             mask = self.data[f"{split}_mask"]
             metrics[f"{split}_loss"] = float(F.cross_entropy(out[mask], self.data.y[mask]))
-            metrics[f"{split}_acc"] = float((pred[mask] == self.data.y[mask]).float().mean())
+            metrics[f"{split}_acc"] = accuracy(out[mask], self.data.y[mask])
         return metrics
 
     def _improves(self, m: dict[str, float]) -> bool:

@@ -45,6 +45,7 @@ from tenfold.explain import (
     spearman,
 )
 from tenfold.explain import figures as explain_figures
+from tenfold.metrics import model_accuracy
 from tenfold.runtime.io import cached_torch
 from tenfold.runtime.registry import Recipe, register_recipe
 from tenfold.runtime.rules import Rule
@@ -155,9 +156,7 @@ def classifier_state(config: AttributionConfig, train, test, ctx) -> tuple[dict,
         ctx.fit("classifier", LoopStepper(epoch, config.epochs,
                                           {"model": model, "opt": opt, "data": gen}),
                 checkpoint_every=1)
-        model.eval()
-        with torch.no_grad():
-            acc = float((model(test.images).argmax(1) == test.labels).float().mean())
+        acc = model_accuracy(model, test.images, test.labels)
         return {"state_dict": {k: v.detach().clone() for k, v in model.state_dict().items()},
                 "test_acc": acc}
 

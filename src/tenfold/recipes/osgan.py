@@ -30,10 +30,11 @@ import torch
 
 from tenfold.data.tensor_images import images32
 from tenfold.distill import rank_share
-from tenfold.gan.evaluate import GeneratorEvaluator, classify, feature_classifier
+from tenfold.gan.evaluate import GeneratorEvaluator, feature_classifier
 from tenfold.gan.models import DCGANDiscriminator32, DCGANGenerator32
 from tenfold.gan.onestage import OneStageGAN
 from tenfold.loops import LoopStepper
+from tenfold.metrics import model_accuracy
 from tenfold.runtime.registry import Recipe, register_recipe
 from tenfold.runtime.rules import Rule
 from tenfold.runtime.seeding import seed_everything
@@ -193,10 +194,10 @@ def run(config: OSGANConfig, ctx) -> dict[str, dict[str, float]]:
     reference = x_test[:config.n_eval]
     evaluator = GeneratorEvaluator(classifier, reference, num_classes, config.n_eval,
                                    config.zdim, ctx.device, ctx.seed)
-    _, preds = classify(classifier, x_test, ctx.device)
     real_sample = x_train[torch.randperm(len(x_train), generator=gen)[:len(reference)]]
     results = {"real-data": {**evaluator.score_images(real_sample),
-                             "classifier_acc": float((preds == data["test"][1]).float().mean())}}
+                             "classifier_acc": model_accuracy(classifier, x_test, data["test"][1],
+                                                              device=ctx.device)}}
     arms_by_loss = {}
     for loss in config.losses:
         arms = train_pair(config, loss, x_train, evaluator, ctx)
