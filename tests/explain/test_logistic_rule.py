@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-from torch import nn
 
 from tenfold.augment import SmallResNet
 from tenfold.explain import LearnedPropagation, LogisticRule, make_rule
@@ -61,7 +60,7 @@ def test_in_place_path_equals_the_recorded_one_and_the_formula():
         rule(torch.randn(4), torch.randn(4))
 
 
-def test_fit_gives_every_parameter_a_gradient_and_passes_gradcheck():
+def test_fit_gives_every_parameter_a_gradient_and_passes_gradcheck(rule_gradcheck):
     model = _model().double()
     x = torch.rand(2, 1, 8, 8, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
     rule = LogisticRule(init_bias=0.5, init_gate=0.3,
@@ -71,24 +70,7 @@ def test_fit_gives_every_parameter_a_gradient_and_passes_gradcheck():
     for name, p in rule.named_parameters():
         assert p.grad is not None and torch.isfinite(p.grad).all() and p.grad.abs().sum() > 0, \
             name
-    names = [n for n, _ in rule.named_parameters()]
-
-    class Loss(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.rule = rule
-
-        def forward(self, inputs):
-            return expl.objective(inputs)[0]
-
-    wrapper = Loss()
-
-    def loss_of(*params):
-        return torch.func.functional_call(
-            wrapper, {f"rule.{n}": p for n, p in zip(names, params, strict=True)}, (x,))
-
-    params = tuple(p.detach().clone().requires_grad_(True) for p in rule.parameters())
-    assert torch.autograd.gradcheck(loss_of, params, eps=1e-6, atol=1e-5)
+    assert rule_gradcheck(expl, rule, x)
 
 
 def test_make_rule_names():

@@ -143,31 +143,14 @@ def test_one_fit_step_gives_every_rule_parameter_a_gradient_and_leaves_the_model
     assert all(torch.equal(v, state[k]) for k, v in model.state_dict().items())
 
 
-def test_second_order_gradcheck_float64():
+def test_second_order_gradcheck_float64(rule_gradcheck):
     torch.manual_seed(0)
     model = SmallCNN(classes=3, channels=1).double().eval()
     rule = ElementwiseRule(hidden=3, init_bias=0.5,
                            generator=torch.Generator().manual_seed(2)).double()
     expl = LearnedPropagation(model, rule)
     x = torch.rand(2, 1, 6, 6, dtype=torch.float64)
-    names = [n for n, _ in rule.named_parameters()]
-
-    class Loss(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.rule = rule
-
-        def forward(self, inputs):
-            return expl.objective(inputs)[0]
-
-    wrapper = Loss()
-
-    def loss_of(*params):
-        return torch.func.functional_call(
-            wrapper, {f"rule.{n}": p for n, p in zip(names, params, strict=True)}, (x,))
-
-    params = tuple(p.detach().clone().requires_grad_(True) for p in rule.parameters())
-    assert torch.autograd.gradcheck(loss_of, params, eps=1e-6, atol=1e-5)
+    assert rule_gradcheck(expl, rule, x)
 
 
 def test_fitting_lowers_the_objective():
