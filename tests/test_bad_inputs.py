@@ -185,6 +185,9 @@ ROWS = [
     ("option-unknown", None, [*SMOKE, "--nosuch"], {}, "--nosuch"),
     ("run-nothing", None, ["run"], {}, "name a recipe"),
     ("out-is-a-file", "file", [*SMOKE, "--out", "{file}"], {}, "is a file"),
+    # a place nobody may create folders in, even root (sysfs): EPERM/EACCES, not a traceback
+    ("out-not-writable", None, [*SMOKE, "--out", "/sys/tenfold-out"], {},
+     "cannot create a run folder"),
     ("data-root-missing", None, [*SMOKE, "--data-root", "{base}/nowhere"], {}, "does not exist"),
     ("data-root-is-a-file", "file", [*SMOKE, "--data-root", "{file}"], {}, "not a folder"),
     ("cache-is-a-file", "file", SMOKE, {"TENFOLD_CACHE": "{file}"}, "TENFOLD_CACHE"),
