@@ -1,8 +1,9 @@
 """Cost of a SnapMix training step relative to a plain one (arXiv 2012.04846).
 
 SnapMix adds one forward pass without gradients (for the CAMs) to each mixed step; the issue's
-target is <= 1.5x a plain step. Measured in one process, methods interleaved step by step so that
-machine load hits them alike; median over ``--steps`` steps after ``--warmup``.
+target is <= 1.5x a plain step. Measured in one process, methods interleaved step by step
+(``harness.interleaved_times``) so that machine load hits them alike; median over ``--steps``
+steps after ``--warmup``.
 
     python benchmarks/snapmix_cost.py
     python benchmarks/snapmix_cost.py --device cuda --out benchmarks/results/snapmix_cost_gpu.json
@@ -15,12 +16,12 @@ from __future__ import annotations
 
 import json
 import statistics
-import time
+from functools import partial
 
 import torch
 import torchvision
 
-from harness import parse, parser, record, write_result
+from harness import interleaved_times, parse, parser, record, write_result
 from tenfold.augment import CutMix, MixUp, SmallResNet, SnapMix, soft_target_cross_entropy
 
 
@@ -32,6 +33,16 @@ def setups(device):
     if device.type == "cuda":
         yield ("torchvision resnet18, 3x224x224, batch 64, bf16 autocast",
                lambda: torchvision.models.resnet18(num_classes=12), (64, 3, 224, 224), 12)
+
+
+def train_step(model, opt, mixer, x, y, device) -> None:
+    """One training step (bf16 autocast on CUDA); ``mixer`` None is the plain step."""
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+        xm, t = (x, y) if mixer is None else mixer(x, y, model)
+        loss = soft_target_cross_entropy(model(xm).float(), t)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
 
 
 def main() -> None:
@@ -59,23 +70,8 @@ def main() -> None:
             torch.manual_seed(0)
             model = make().to(device, memory_format=fmt).train()
             models[method] = (model, torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9))
-        times = {m: [] for m in mixers}
-        for step in range(args.warmup + args.steps):
-            for method, mixer in mixers.items():
-                model, opt = models[method]
-                if cuda:
-                    torch.cuda.synchronize()
-                start = time.perf_counter()
-                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cuda):
-                    xm, t = (x, y) if mixer is None else mixer(x, y, model)
-                    loss = soft_target_cross_entropy(model(xm).float(), t)
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                if cuda:
-                    torch.cuda.synchronize()
-                if step >= args.warmup:
-                    times[method].append(time.perf_counter() - start)
+        calls = {m: partial(train_step, *models[m], mixers[m], x, y, device) for m in mixers}
+        times = interleaved_times(calls, repeats=args.steps, warmup=args.warmup, device=device)
         med = {m: statistics.median(v) for m, v in times.items()}
         results[name] = {"median_step_s": med,
                          "ratio_vs_none": {m: med[m] / med["none"] for m in med}}
