@@ -1,6 +1,6 @@
 """SPAConv's cost next to PyG's GATConv: step time, peak memory and path generation time.
 
-Per dataset and seed, in one process with one thread:
+Per dataset and seed, in one process with ``--threads`` torch threads (default 1):
 
 1. a GAT (PyG ``GATConv``: 8 heads x 8 hidden, ELU, 1 output head; dropout 0.6) is trained for
    ``--gat-epochs`` epochs so that its attention is realistic;
@@ -9,8 +9,8 @@ Per dataset and seed, in one process with one thread:
    the median CPU time of the process (``time.process_time``: on a shared, loaded machine the
    wall time mostly measures the wait for a core) are reported;
 3. three models take full-batch training steps (forward, cross-entropy, backward, Adam step),
-   interleaved one step each, ``--steps`` times after ``--warmup`` steps; the median step time
-   of each is reported:
+   interleaved one step each (``harness.interleaved_times``), ``--steps`` times after
+   ``--warmup`` steps; the median step time of each is reported:
 
    * ``gat`` — the GAT above (fresh weights of the same seed);
    * ``spagan`` — ``tenfold.graph.SPAGAN`` on those paths (SPAConv 8x8 over 1- and 2-hop paths,
@@ -31,40 +31,33 @@ Writes ``benchmarks/results/spagan_cost.json`` (each invocation appends one entr
 
 from __future__ import annotations
 
-import argparse
 import os
-import shlex
 import statistics
-import sys
 import time
-from pathlib import Path
+from functools import partial
 
 import torch
 import torch.nn.functional as F
 from torch.profiler import ProfilerActivity, profile
 
+from harness import interleaved_times, parse, parser, read_json, record, write_result
 from tenfold.data.graphs import node_classification_graph
 from tenfold.graph.baselines import GAT
 from tenfold.graph.paths import ShortestPathSampler
 from tenfold.graph.spagan import SPAGAN
 from tenfold.graph.spagan_train import gat_paths
-from tenfold.runtime.io import read_json, write_json
-from tenfold.runtime.launch import machine_info
 
-RESULTS = Path(__file__).resolve().parent / "results" / "spagan_cost.json"
 MODELS = ("gat", "spagan", "spaconv_1hop")
 
 
-def train_step(model, data, opt, paths=None) -> float:
-    """One full-batch training step; seconds."""
-    start = time.perf_counter()
+def train_step(model, data, opt, paths=None) -> None:
+    """One full-batch training step."""
     model.train()
     opt.zero_grad(set_to_none=True)
     out = model(data.x, data.edge_index) if paths is None else model(data.x, data.edge_index,
                                                                       paths)
     F.cross_entropy(out[data.train_mask], data.y[data.train_mask]).backward()
     opt.step()
-    return time.perf_counter() - start
 
 
 def peak_step_memory(step) -> float:
@@ -108,12 +101,9 @@ def measure(dataset: str, seed: int, args) -> dict:
     inputs = {"gat": None, "spagan": paths, "spaconv_1hop": None}
     opts = {k: torch.optim.Adam(m.parameters(), lr=0.005, weight_decay=5e-4)
             for k, m in models.items()}
-    times: dict[str, list[float]] = {k: [] for k in models}
-    for i in range(args.warmup + args.steps):
-        for k, m in models.items():
-            t = train_step(m, data, opts[k], inputs[k])
-            if i >= args.warmup:
-                times[k].append(t)
+    times = interleaved_times(
+        {k: partial(train_step, m, data, opts[k], inputs[k]) for k, m in models.items()},
+        repeats=args.steps, warmup=args.warmup)
     memory = {k: peak_step_memory(lambda k=k, m=m: train_step(m, data, opts[k], inputs[k]))
               for k, m in models.items()}
     ms = {k: 1000 * statistics.median(v) for k, v in times.items()}
@@ -135,23 +125,16 @@ def mean_std(values: list[float]) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = parser("spagan_cost", __doc__.splitlines()[0])
     p.add_argument("--datasets", nargs="+", default=["photo", "cs"])
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--gat-epochs", type=int, default=20)
     p.add_argument("--path-repeats", type=int, default=3)
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--steps", type=int, default=10)
-    p.add_argument("--out", type=Path, default=RESULTS)
-    args = p.parse_args(argv)
-    torch.set_num_threads(1)
-    entry = {
-        "command": "python " + " ".join(shlex.quote(a) for a in [
-            "benchmarks/spagan_cost.py", *(argv if argv is not None else sys.argv[1:])]),
-        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": machine_info(), "threads": 1, "load_average_start": list(os.getloadavg()),
-        "datasets": {},
-    }
+    args = parse(p, argv)
+    entry = record("spagan_cost", args, threads=args.threads,
+                   load_average_start=list(os.getloadavg()), datasets={})
     results = read_json(args.out) if args.out.exists() else {"runs": []}
     results["runs"].append(entry)
     for name in args.datasets:
@@ -176,7 +159,7 @@ def main(argv: list[str] | None = None) -> dict:
               f"{summary['paths_s']['mean']:.1f} s ({summary['paths_cpu_s']['mean']:.1f} CPU s)",
               flush=True)
         entry["load_average_end"] = list(os.getloadavg())
-        write_json(args.out, results)          # after every dataset: a killed run keeps them
+        write_result(args.out, results)        # after every dataset: a killed run keeps them
     return entry
 
 
