@@ -14,18 +14,13 @@ seeds, machine and date.
 
 from __future__ import annotations
 
-import argparse
-import datetime
 import json
 import statistics
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-import torch
+from harness import parse, parser, read_json, record, write_result
 
-ROOT = Path(__file__).resolve().parent
 # The benchmark's own recipe settings (the quick preset is smaller and may change).
 BENCH_SETTINGS = {"train_size": 2000, "epochs": 15, "eval_size": 100, "rule_steps": 80,
                   "ig_steps": 32, "curve_steps": 16}
@@ -37,24 +32,20 @@ def mean_std(values: list[float]) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dataset", default="distractor-digits")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--set", nargs="*", default=[],
-                        help="recipe overrides key=value, on top of BENCH_SETTINGS")
-    parser.add_argument("--out", default=str(ROOT / "results" / "attribution.json"))
-    args = parser.parse_args()
-    torch.set_num_threads(1)
+    p = parser("attribution", __doc__.split("\n\n")[0])
+    p.add_argument("--dataset", default="distractor-digits")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--set", nargs="*", default=[],
+                   help="recipe overrides key=value, on top of BENCH_SETTINGS")
+    args = parse(p)
 
-    from tenfold.runtime.launch import machine_info, start_run
+    from tenfold.runtime.launch import start_run
 
-    command = " ".join(["python", "benchmarks/attribution.py", *sys.argv[1:]])  # from the root
-    result: dict = {"command": command, "seeds": args.seeds,
-                    "dataset": args.dataset, "overrides": args.set,
-                    "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "machine": machine_info(), "torch_threads": 1, "pinned": BENCH_SETTINGS}
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    result = record("attribution", args, seeds=args.seeds, dataset=args.dataset,
+                    overrides=args.set, torch_threads=args.threads, pinned=BENCH_SETTINGS)
+    # The arguments are kept above one by one; the ledger reads ``recipe_settings`` (the
+    # recipe's resolved config) as this file's settings, so record's copy of them goes.
+    del result["settings"]
 
     start = time.perf_counter()
     cpu = time.process_time()
@@ -62,8 +53,8 @@ def main() -> None:
         path = start_run("attribution", preset="quick", dataset=args.dataset, seeds=args.seeds,
                          overrides=[f"{k}={v}" for k, v in BENCH_SETTINGS.items()]
                          + list(args.set), out=tmp, keep_checkpoints=False)
-        summary = json.loads((path / "summary.json").read_text())
-        config = json.loads((path / "config.json").read_text())
+        summary = read_json(path / "summary.json")
+        config = read_json(path / "config.json")
     result["recipe_settings"] = config["settings"]
     result["recipe_wall_s"] = time.perf_counter() - start
     result["recipe_cpu_s"] = time.process_time() - cpu
@@ -100,7 +91,7 @@ def main() -> None:
             "sanity_edge_fails": result["methods"].get("edge", {}).get(
                 "sanity_spearman", {}).get("mean", 0.0) >= 0.5,
         }
-    out.write_text(json.dumps(result, indent=2))
+    write_result(args.out, result)
     print(json.dumps({m: {k: round(v["mean"], 3) for k, v in r.items()}
                       for m, r in result["methods"].items()}, indent=1))
     print(json.dumps(result.get("targets"), indent=1))
