@@ -12,19 +12,11 @@ classifier settings are pinned here (the artefact cache trains each seed's class
 
 from __future__ import annotations
 
-import argparse
-import datetime
-import json
-import sys
 import tempfile
 import time
-from pathlib import Path
-
-import torch
 
 from attribution import BENCH_SETTINGS, mean_std  # noqa: E402  (benchmarks/ is on sys.path)
-
-ROOT = Path(__file__).resolve().parent
+from harness import parse, parser, read_json, record, write_result
 
 # name -> (what it tests, recipe overrides). Objective weights are (keep, delete, area).
 VARIANTS = {
@@ -48,22 +40,21 @@ METRICS = ("energy", "pointing", "deletion_auc", "insertion_auc")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
-    parser.add_argument("--out", default=str(ROOT / "results" / "attribution_variants.json"))
-    args = parser.parse_args()
-    torch.set_num_threads(1)
-    from tenfold.runtime.launch import machine_info, start_run
+    p = parser("attribution_variants", __doc__.split("\n\n")[0])
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    args = parse(p)
+    from tenfold.runtime.launch import start_run
 
-    command = " ".join(["python", "benchmarks/attribution_variants.py", *sys.argv[1:]])
-    result: dict = {"command": command, "seeds": args.seeds,
-                    "dataset": "distractor-digits", "pinned": BENCH_SETTINGS,
-                    "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "machine": machine_info(), "torch_threads": 1, "variants": {}}
-    out = Path(args.out)
+    result = record("attribution_variants", args, seeds=args.seeds, dataset="distractor-digits",
+                    pinned=BENCH_SETTINGS, torch_threads=args.threads, variants={})
+    # A sweep may run in parts (below), so one command's arguments are not the file's settings:
+    # they stay in each variant's command, and the shared settings are ``pinned``.
+    del result["settings"]
+    command = result["command"]
+    out = args.out
     if out.exists():    # a sweep run in parts: keep the variants measured by earlier commands
-        old = json.loads(out.read_text())
+        old = read_json(out)
         if old.get("seeds") == args.seeds and old.get("pinned") == BENCH_SETTINGS:
             result["variants"] = {k: v for k, v in old["variants"].items()
                                   if k not in args.variants}
@@ -77,7 +68,7 @@ def main() -> None:
             path = start_run("attribution", preset="quick", dataset="distractor-digits",
                              seeds=args.seeds, overrides=[f"{k}={v}" for k, v in settings.items()],
                              out=tmp, keep_checkpoints=False)
-            per_seed = json.loads((path / "summary.json").read_text())["per_seed"]
+            per_seed = read_json(path / "summary.json")["per_seed"]
         seeds = sorted(per_seed, key=int)
         entry = {"what": what, "overrides": overrides, "command": command,
                  "wall_s": time.perf_counter() - start,
@@ -91,7 +82,7 @@ def main() -> None:
                 k: mean_std([per_seed[s]["learned"][k] - per_seed[s][other][k] for s in seeds])
                 for k in METRICS}
         result["variants"][name] = entry
-        out.write_text(json.dumps(result, indent=2))
+        write_result(out, result)
         print(name, round(entry["learned"]["energy"]["mean"], 3),
               "vs guided", round(entry["learned_minus_guided"]["energy"]["mean"], 3),
               flush=True)
