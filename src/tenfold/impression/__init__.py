@@ -12,6 +12,7 @@ from tenfold.impression.applications import (
     synthesize,
     translate,
 )
+from tenfold.impression.data import MIX_SEED, class_pair, prepare_images
 from tenfold.impression.decode import (
     DecodeSettings,
     ImageDecoder,
@@ -45,16 +46,17 @@ from tenfold.impression.retrieval import (
     penultimate_features,
     standard_views,
 )
+from tenfold.impression.session import ExperimentSession
 from tenfold.impression.template import Impression, TemplateNetwork, fingerprint
 
 __all__ = [
-    "DecodeSettings", "ImageDecoder", "Impression", "ImpressionView", "Standardize",
-    "Standardizer", "TemplateNetwork", "ablation_weights", "bn_layer_count",
-    "class_balanced_indices", "class_impressions", "class_score_decoder", "decode", "decoder",
-    "deepinversion_decoder", "deepinversion_objective", "deepinversion_synthesize",
-    "fingerprint", "impression_features", "impression_loss", "impression_objective",
-    "last_stage_layers", "loo_1nn_accuracy", "penultimate_features", "predict_labels", "psnr",
-    "reconstruction_scores", "retrieval_scores", "same_class_images", "similarity", "ssim",
-    "standard_views", "synthesize", "template_classifier", "total_variation", "translate",
-    "translation_scores",
+    "MIX_SEED", "DecodeSettings", "ExperimentSession", "ImageDecoder", "Impression",
+    "ImpressionView", "Standardize", "Standardizer", "TemplateNetwork", "ablation_weights",
+    "bn_layer_count", "class_balanced_indices", "class_impressions", "class_pair",
+    "class_score_decoder", "decode", "decoder", "deepinversion_decoder", "deepinversion_objective",
+    "deepinversion_synthesize", "fingerprint", "impression_features", "impression_loss",
+    "impression_objective", "last_stage_layers", "loo_1nn_accuracy", "penultimate_features",
+    "predict_labels", "prepare_images", "psnr", "reconstruction_scores", "retrieval_scores",
+    "same_class_images", "similarity", "ssim", "standard_views", "synthesize",
+    "template_classifier", "total_variation", "translate", "translation_scores",
 ]

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from tenfold import impression as isp
@@ -20,6 +19,7 @@ from tenfold.data.tensor_images import image_tensors
 from tenfold.distill import accuracy
 from tenfold.errors import ConfigError
 from tenfold.impression import DecodeSettings, Impression, TemplateNetwork
+from tenfold.impression import ExperimentSession as Session
 from tenfold.loops import classifier_trainer
 from tenfold.runtime.io import cached_torch
 from tenfold.runtime.registry import Recipe, register_recipe
@@ -76,32 +76,18 @@ class ImpressionConfig:
             raise ConfigError(f"ablation_layers: expected layer counts in 1..{n_bn - 1} (the "
                               f"template has {n_bn} BN layers), got {self.ablation_layers}")
         for pair in self.translate_pairs:
-            parts = pair.split("-")
-            if len(parts) != 2 or not all(p.isdigit() and 0 <= int(p) <= 9 for p in parts) \
-                    or parts[0] == parts[1]:
-                raise ConfigError(f"translate_pairs: expected 'a-b' with two different classes "
-                                  f"0..9, got {pair!r}")
+            try:
+                isp.class_pair(pair)
+            except ValueError as err:
+                raise ConfigError(f"translate_pairs: {err}") from None
 
 
 def load_images(config: ImpressionConfig) -> dict[str, tuple[Tensor, Tensor]]:
     """``{"train", "test"}`` → images in [0, 1] at ``image_size`` px, labels. CIFAR-10's
     class-sorted test folder is mixed by a fixed permutation; ``train_subset`` is a fixed one."""
-    out = {}
-    for split, (x, y) in image_tensors(config.dataset).items():
-        x = x.float()
-        if x.shape[-1] != config.image_size:
-            x = F.interpolate(x, size=(config.image_size,) * 2, mode="bilinear",
-                              align_corners=False).clamp(0, 1)
-        out[split] = (x, y.long())
-    if config.dataset == "cifar10":
-        order = torch.randperm(len(out["test"][1]),
-                               generator=torch.Generator().manual_seed(2007_05441))
-        out["test"] = (out["test"][0][order], out["test"][1][order])
-    if config.train_subset:
-        idx = torch.randperm(len(out["train"][1]), generator=torch.Generator().manual_seed(
-            2007_05441))[:config.train_subset]
-        out["train"] = (out["train"][0][idx], out["train"][1][idx])
-    return out
+    return isp.prepare_images(image_tensors(config.dataset), config.image_size,
+                              mix_test=config.dataset == "cifar10",
+                              train_subset=config.train_subset)
 
 
 def train_classifier(name: str, widths: tuple[int, ...], epochs: int, seed: int, data,
@@ -128,32 +114,13 @@ def train_classifier(name: str, widths: tuple[int, ...], epochs: int, seed: int,
     return net.to(ctx.device).eval(), float(blob["test_acc"])
 
 
-@dataclass
-class Setup:
-    """What every experiment of one seed shares."""
-
-    config: ImpressionConfig
-    data: dict[str, tuple[Tensor, Tensor]]
-    template: TemplateNetwork
-    verifier: nn.Module | None
-
-    def settings(self, steps: int, lr: float | None = None, **extra) -> DecodeSettings:
-        c = self.config
-        return DecodeSettings(**{"steps": steps, "lr": lr or c.decode_lr, "tv": c.tv,
-                                 "jitter": c.jitter, "first_layer_weight": c.first_layer_weight,
-                                 "iterations_per_step": c.iterations_per_step, **extra})
-
-    def class_targets(self) -> list[Impression]:
-        return isp.class_impressions(self.template, *self.data["train"])
-
-
 def _fit(ctx, key: str, stepper) -> Tensor:
     ctx.fit(key, stepper, checkpoint_every=1, log=False)
     return stepper.result().cpu()
 
 
-def retrieval(s: Setup, ctx) -> dict[str, dict[str, float]]:
-    c, (xte, yte), (xtr, ytr) = s.config, s.data["test"], s.data["train"]
+def retrieval(s: Session, c: ImpressionConfig, ctx) -> dict[str, dict[str, float]]:
+    (xte, yte), (xtr, ytr) = s.data["test"], s.data["train"]
     views = isp.standard_views(isp.last_stage_layers(s.template.layer_names,
                                                      c.template_widths))
     n = c.retrieval_images
@@ -165,8 +132,8 @@ def retrieval(s: Setup, ctx) -> dict[str, dict[str, float]]:
                                     "selected_view": selected}}
 
 
-def reconstruction(s: Setup, ctx) -> dict[str, dict[str, float]]:
-    c, (xtr, ytr), (xte, yte) = s.config, s.data["train"], s.data["test"]
+def reconstruction(s: Session, c: ImpressionConfig, ctx) -> dict[str, dict[str, float]]:
+    (xtr, ytr), (xte, yte) = s.data["train"], s.data["test"]
     x, y = xte[:c.recon_images], yte[:c.recon_images]
     target, shape, n_bn = s.template.encode(x), tuple(x.shape[1:]), len(s.template.bn_layers)
     variants = {"impression": None, **{f"impression-first{k}": isp.ablation_weights(
@@ -188,14 +155,14 @@ def reconstruction(s: Setup, ctx) -> dict[str, dict[str, float]]:
     return out
 
 
-def translation(s: Setup, ctx) -> dict[str, dict[str, float]]:
-    c, (xte, yte) = s.config, s.data["test"]
+def translation(s: Session, c: ImpressionConfig, ctx) -> dict[str, dict[str, float]]:
+    xte, yte = s.data["test"]
     targets, template = s.class_targets(), s.template
     ce_names = {k: "ce-only" if k == 1 else f"ce-only-x{k:g}" for k in c.ce_lr_scales}
     totals: dict[str, Counter] = {}
     rows, count = [], 0
     for pair in c.translate_pairs:
-        a, b = (int(p) for p in pair.split("-"))
+        a, b = isp.class_pair(pair)
         src = xte[yte == a][:c.translate_images].to(template.device)
         settings = s.settings(c.translate_steps, c.translate_lr, tv=0.0, jitter=0)
         outs = {"impression": _fit(ctx, f"translate-{pair}", isp.decoder(
@@ -215,9 +182,10 @@ def translation(s: Setup, ctx) -> dict[str, dict[str, float]]:
     return {m: {k: v / max(count, 1) for k, v in t.items()} for m, t in totals.items()}
 
 
-def train_student(key: str, x: Tensor, y: Tensor, s: Setup, ctx) -> float:
+def train_student(key: str, x: Tensor, y: Tensor, s: Session, c: ImpressionConfig, ctx
+                  ) -> float:
     """Test accuracy of a fresh student trained only on ``(x, y)``."""
-    c, xtr, (xte, yte) = s.config, s.data["train"][0], s.data["test"]
+    xtr, (xte, yte) = s.data["train"][0], s.data["test"]
     seed_everything(ctx.seed + 7)               # the same initial student for every method
     student = isp.template_classifier(c.student_widths, xtr).to(ctx.device)
     opt = torch.optim.Adam(student.parameters(), lr=c.lr)
@@ -227,8 +195,8 @@ def train_student(key: str, x: Tensor, y: Tensor, s: Setup, ctx) -> float:
     return accuracy(student, xte, yte, device=ctx.device)
 
 
-def synthesis(s: Setup, ctx) -> dict[str, dict[str, float]]:
-    c, (xtr, ytr), template = s.config, s.data["train"], s.template
+def synthesis(s: Session, c: ImpressionConfig, ctx) -> dict[str, dict[str, float]]:
+    (xtr, ytr), template = s.data["train"], s.template
     shape, per = tuple(xtr.shape[1:]), c.synth_per_class
     labels = torch.arange(10).repeat_interleave(per)
     targets = s.class_targets()
@@ -249,7 +217,7 @@ def synthesis(s: Setup, ctx) -> dict[str, dict[str, float]]:
     for method, x in images.items():
         y = isp.predict_labels(template.model, x)                  # labelled by the template
         intended = ytr[real_idx] if method == "real" else labels
-        out[method] = {"student_acc": train_student(f"student-{method}", x, y, s, ctx),
+        out[method] = {"student_acc": train_student(f"student-{method}", x, y, s, c, ctx),
                        "template_agrees": float((y == intended).float().mean())}
     _grid(ctx, c, "synthesis", [images[m][::per][:10] for m in images], nrow=10)
     return out
@@ -282,13 +250,16 @@ def run(config: ImpressionConfig, ctx) -> dict[str, dict[str, float]]:
         verifier, accs["verifier_acc"] = train_classifier(
             "verifier", config.verifier_widths, config.verifier_epochs, 1000 + ctx.seed, data,
             config, ctx)
-    setup = Setup(config, data, TemplateNetwork(net, pixel_range=(0.0, 1.0)), verifier)
+    base = DecodeSettings(lr=config.decode_lr, tv=config.tv, jitter=config.jitter,
+                          first_layer_weight=config.first_layer_weight,
+                          iterations_per_step=config.iterations_per_step)
+    setup = Session(data, TemplateNetwork(net, pixel_range=(0.0, 1.0)), verifier, base)
     results: dict[str, dict[str, float]] = {}
     for name in EXPERIMENTS:
         if name in config.experiments:
             def compute(name=name):
                 with ctx.timed("experiments", f"{name}_s"):
-                    return EXPERIMENTS[name](setup, ctx)
+                    return EXPERIMENTS[name](setup, config, ctx)
             for method, metrics in ctx.cached(name, compute).items():
                 results.setdefault(method, {}).update(metrics)
     results.setdefault("impression", {}).update(accs)
