@@ -19,20 +19,15 @@ methods of the same runs. The file is rewritten after every finished run.
 
 from __future__ import annotations
 
-import argparse
-import json
-import shlex
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from tenfold.runtime.launch import machine_info, start_run
+from harness import RESULTS, parse, parser, read_json, record, write_result
+from tenfold.runtime.launch import start_run
 
-RESULTS = Path(__file__).resolve().parent / "results"
 METHODS = ("udor", "udor-nogan", "udor-marginal", "ae", "s-ae")
 #: The benchmark budget, pinned here (never the ``quick`` preset's values): Multi-MNIST canvases
 #: from the mirror's MNIST files, 8,000 training / 1,000 test canvases, 500 iterations of batch 64
@@ -82,6 +77,12 @@ def _pm(entry: dict, digits: int = 3, signed: bool = False) -> str:
     return f"{entry['mean']:{sign}.{digits}f} ± {entry['std']:.{digits}f}"
 
 
+def _ordered(rows: dict, result: dict) -> list[str]:
+    """The methods of ``rows`` in the run's ``methods`` order (the file's keys are sorted)."""
+    order = [m for m in result.get("methods", []) if m in rows]
+    return order + [m for m in rows if m not in order]
+
+
 def markdown(result: dict) -> str:
     """The docs' tables of one results file: metrics per method, then the paired comparisons
     (how many seeds meet each target in brackets)."""
@@ -94,13 +95,15 @@ def markdown(result: dict) -> str:
         out += [f"**{slots} slots** (seeds {layout['seeds']}), mean ± std:", "",
                 "| method | " + " | ".join(c[1] for c in cols) + " |",
                 "|---" * (len(cols) + 1) + "|"]
-        for m, row in layout["table"].items():
+        for m in _ordered(layout["table"], result):
+            row = layout["table"][m]
             out.append(f"| {m} | " + " | ".join(_pm(row[k], d) for k, _, d in cols) + " |")
         out += ["", "Paired per seed:", "",
                 "| method | macro-F1 / S-AE (≥ 0.9 on n seeds) | visual − do nothing (< 0 on n "
                 "seeds) | visual − AE (< 0 on n seeds) |", "|---|---|---|---|"]
         n = len(layout["seeds"])
-        for m, row in layout["comparisons"].items():
+        for m in _ordered(layout["comparisons"], result):
+            row = layout["comparisons"][m]
             f1 = row.get("macro_f1_over_sae")
             cells = [f"{_pm(f1)} ({f1['at_least_0.9']}/{n})" if f1 else "—"]
             for key in ("visual_minus_do_nothing", "visual_minus_ae"):
@@ -112,34 +115,31 @@ def markdown(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = parser("udor", __doc__.splitlines()[0])
+    p.set_defaults(out=None)   # default: results/udor[_<name>][_tiny].json, from --name, --tiny
     p.add_argument("--dataset", default="mnist", choices=("digits", "mnist"))
     p.add_argument("--slots", nargs="+", default=["fixed", "offset"])
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--methods", nargs="+", default=list(METHODS))
     p.add_argument("--set", dest="overrides", nargs="*", default=[],
                    help="extra recipe settings key=value")
-    p.add_argument("--threads", type=int, default=1)
     p.add_argument("--tiny", action="store_true", help="smoke settings: checks the script only")
     p.add_argument("--name", default=None, help="results file udor_<name>.json")
     p.add_argument("--markdown", type=Path, default=None,
                    help="print the docs' tables of this results file and exit")
-    args = p.parse_args(argv)
+    args = parse(p, argv)
     if args.markdown:
-        print(markdown(json.loads(args.markdown.read_text())))
+        print(markdown(read_json(args.markdown)))
         return
-    torch.set_num_threads(args.threads)
     preset = "smoke" if args.tiny else "quick"
     methods = tuple(args.methods)
     name = "udor" + (f"_{args.name}" if args.name else "") + ("_tiny" if args.tiny else "")
-    command = "python benchmarks/udor.py " + shlex.join(argv)
+    target = args.out if args.out is not None else RESULTS / f"{name}.json"
     start = time.perf_counter()
     result: dict[str, object] = {
-        "benchmark": "udor", "dataset": args.dataset, "preset": preset, "methods": methods,
+        "dataset": args.dataset, "preset": preset, "methods": methods,
         "seeds_planned": args.seeds, "settings_pinned": {} if args.tiny else BENCH,
-        "layouts": {}, "command": command,
-        "machine": machine_info()}
+        "layouts": {}}
     pinned = [] if args.tiny else [f"{k}={v}" for k, v in BENCH.items()]
     per_layout: dict[str, dict[int, dict]] = {s: {} for s in args.slots}
     train_times: dict[str, dict[str, list[float]]] = {s: {} for s in args.slots}
@@ -153,9 +153,9 @@ def main(argv: list[str] | None = None) -> None:
                 path = start_run("udor", preset=preset, dataset=args.dataset, seeds=[seed],
                                  overrides=overrides, out=out, device="cpu",
                                  keep_checkpoints=False)
-                summary = json.loads((path / "summary.json").read_text())
+                summary = read_json(path / "summary.json")
                 per_seed[seed] = summary["per_seed"][str(seed)]
-                timings = json.loads((path / "timings.json").read_text())[str(seed)]
+                timings = read_json(path / "timings.json")[str(seed)]
                 for m in methods:
                     train_s.setdefault(m, []).append(timings[m]["train_s"])
                 metrics = per_seed[seed][methods[0]].keys()
@@ -167,10 +167,7 @@ def main(argv: list[str] | None = None) -> None:
                     "per_seed": per_seed, "train_seconds": train_s}
                 result["wall_seconds"] = time.perf_counter() - start
                 result["cpu_seconds"] = time.process_time() - cpu_start
-                result["date"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-                RESULTS.mkdir(exist_ok=True)
-                target = RESULTS / f"{name}.json"
-                target.write_text(json.dumps(result, indent=1) + "\n")
+                write_result(target, record("udor", args, **result))   # header: date now
                 print(f"{slots} seed {seed} done ({time.perf_counter() - start:.0f} s): "
                       f"wrote {target}", flush=True)
     for slots, layout in result["layouts"].items():
