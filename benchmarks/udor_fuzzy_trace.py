@@ -13,33 +13,25 @@ forms without GAN, and the version without the fuzzy term) and writes
 
 from __future__ import annotations
 
-import argparse
 import json
-import shlex
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-import torch
+from harness import parse, parser, read_json, record, write_result
+from tenfold.runtime.launch import start_run
 
-from tenfold.runtime.launch import machine_info, start_run
-
-RESULTS = Path(__file__).resolve().parent / "results"
 PINNED = {"dataset": "digits", "num_train": 3000, "num_test": 600, "ch": 16, "iters": 300,
           "batch_size": 64, "critic_steps": 1, "critic_ch": 8, "probe_train": 1500,
           "iters_per_step": 25}
 
 
 def main(argv: list[str] | None = None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = parser("udor_fuzzy_trace", __doc__.splitlines()[0])
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--methods", nargs="+",
                    default=["udor-nogan", "udor-marginal-nogan", "udor-nofuzzy", "ae"])
     p.add_argument("--set", dest="overrides", nargs="*", default=[])
-    args = p.parse_args(argv)
-    torch.set_num_threads(1)
+    args = parse(p, argv)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as out:
         pinned = [f"{k}={v}" for k, v in PINNED.items() if k != "dataset"]
@@ -47,21 +39,16 @@ def main(argv: list[str] | None = None) -> None:
                          out=out, device="cpu", keep_checkpoints=False,
                          overrides=[*pinned, f"methods={','.join(args.methods)}",
                                     "figure_images=0", *args.overrides])
-        summary = json.loads((path / "summary.json").read_text())
+        summary = read_json(path / "summary.json")
         rows = [json.loads(line) for line in (path / "metrics.jsonl").read_text().splitlines()]
     curves = {m: {k: [r[k] for r in rows if r["method"] == m and k in r]
                   for k in ("step", "rec", "cls", "p_empty", "p_own")} for m in args.methods}
-    result = {"benchmark": "udor_fuzzy_trace", "seed": args.seed, "settings": summary["settings"],
-              "note": "one step = iters_per_step iterations; values are means over the step",
-              "curves": curves, "final": summary["per_seed"][str(args.seed)],
-              "command": "python benchmarks/udor_fuzzy_trace.py " + shlex.join(argv),
-              "wall_seconds": time.perf_counter() - start,
-              "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-              "machine": machine_info()}
-    RESULTS.mkdir(exist_ok=True)
-    target = RESULTS / "udor_fuzzy_trace.json"
-    target.write_text(json.dumps(result, indent=1) + "\n")
-    print(f"wrote {target}")
+    # ``settings`` is the recipe's resolved config (the arguments are in ``command``).
+    result = record("udor_fuzzy_trace", args, seed=args.seed, settings=summary["settings"],
+                    note="one step = iters_per_step iterations; values are means over the step",
+                    curves=curves, final=summary["per_seed"][str(args.seed)],
+                    wall_seconds=time.perf_counter() - start)
+    print(f"wrote {write_result(args.out, result)}")
     for m, c in curves.items():
         if c["p_empty"]:
             print(f"{m:22s} p_empty {c['p_empty'][0]:.2f} -> {c['p_empty'][-1]:.2f}  "
