@@ -83,3 +83,28 @@ def validation_split(x: torch.Tensor, y: torch.Tensor, seed: int = 12345) -> dic
     val = order[::5]
     train = torch.cat([order[i::5] for i in range(1, 5)]).sort().values
     return {"train": (x[train], y[train]), "test": (x[val], y[val])}
+
+
+def evaluation_sets(data: dict, *, validation: bool = False, test_size: int = 0,
+                    curve_size: int = 1000, seed: int = 2012_04915) -> tuple[dict, tuple, tuple]:
+    """``(data, test, curve)`` for a few-shot distillation run.
+
+    With ``validation`` the training set is split by :func:`validation_split` and its held-out
+    fifth replaces the test set (the test set is never touched). The test set is then reordered
+    by ``randperm(N_test)`` from ``seed`` — so that prefixes of class-sorted folders cover every
+    class — and cut to its first ``test_size`` items (0 = all) for the reported accuracies; the
+    first ``curve_size`` items of it are the subset of the accuracy-vs-steps curves.
+    """
+    if test_size < 0 or curve_size < 1:
+        raise ValueError(f"test_size >= 0 and curve_size >= 1 expected, got {test_size} and "
+                         f"{curve_size}")
+    if "train" not in data or (not validation and "test" not in data):
+        raise ValueError(f"expected 'train' and 'test' splits, got {sorted(data)}")
+    if validation:
+        data = validation_split(*data["train"])
+    xte, yte = data["test"]
+    order = torch.randperm(len(yte), generator=torch.Generator().manual_seed(seed))
+    xte, yte = xte[order], yte[order]
+    if test_size:
+        xte, yte = xte[:test_size], yte[:test_size]
+    return data, (xte, yte), (xte[:curve_size], yte[:curve_size])

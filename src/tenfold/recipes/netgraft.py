@@ -46,11 +46,11 @@ from tenfold.distill import (
     count_macs,
     count_parameters,
     few_shot_indices,
-    shared_prefix_student,
 )
 from tenfold.distill import architectures as archs
 from tenfold.distill.baselines import distill_stepper, supervised_stepper
-from tenfold.distill.fewshot import validation_split
+from tenfold.distill.fewshot import evaluation_sets
+from tenfold.distill.session import FewShotSession
 from tenfold.errors import ConfigError
 from tenfold.runtime.io import cached_torch
 from tenfold.runtime.registry import Recipe, register_recipe
@@ -159,51 +159,32 @@ def _cached_teacher(config: NetGraftConfig, arch: dict, data, ctx) -> torch.nn.M
     return teacher.to(ctx.device).eval()
 
 
-class _Setup:
-    """What every method of one seed and one N shares."""
+class _Setup(FewShotSession):
+    """What every method of one seed and one N shares: the library's session (teacher,
+    evaluation sets, budget, curve points) plus the settings and the run context."""
 
     def __init__(self, config: NetGraftConfig, arch: dict, ctx, teacher, test, curve, example):
-        self.config, self.arch, self.ctx, self.teacher = config, arch, ctx, teacher
-        self.test, self.curve, self.example = test, curve, example
-        self.curves: list[dict] = []
-        self.augment = RandomShiftFlip(arch["pad"], arch["flip"])
-        n_blocks = len(arch["teacher_widths"]) + 1
-        self.graft = list(range(arch["shared"], n_blocks))
-        self.budget = (config.block_steps * len(self.graft)
-                       + config.net_steps * (len(self.graft) - 1))
-
-    def accuracy(self, model, split: str = "test") -> float:
-        x, y = self.test if split == "test" else self.curve
-        return accuracy(model, x, y, device=self.ctx.device)
-
-    def curve_eval(self, model) -> dict[str, float]:
-        return {"curve_acc": self.accuracy(model, "curve")}
+        super().__init__(teacher, arch, test, curve, example, block_steps=config.block_steps,
+                         net_steps=config.net_steps, device=ctx.device)
+        self.config, self.ctx = config, ctx
 
     def log_history(self, name: str, tag: str, history) -> None:
         """Accuracy on the curve subset against Adam steps: ``metrics.jsonl`` and the figure."""
-        for rec in history:
-            if "curve_acc" in rec:
-                point = {"step": rec.get("total_step", rec["step"]),
-                         "test_acc": rec["curve_acc"], "loss": rec["loss"]}
-                self.ctx.log(f"{name}@{tag}", **point)
-                self.curves.append({"method": f"{name}@{tag}", **point})
+        for point in self.curve_points(f"{name}@{tag}", history):
+            self.ctx.log(f"{name}@{tag}", **point)
 
     def student(self, prefix: bool = True):
         seed_everything(self.ctx.seed)        # every method starts from the same weights
-        student = archs.build_student(self.arch)
-        if not prefix:
-            return student
-        return shared_prefix_student(list(self.teacher), list(student), self.arch["shared"])
+        return super().student(prefix)
 
 
 # -- the methods: one function each, (setup, few-shot images, labels, N) -> metrics -------------
 def _netgraft(s: _Setup, x_few, y_few, n: int) -> dict[str, float]:
     """Block grafting then net grafting (replicated on every rank under torchrun)."""
     config, ctx, tag = s.config, s.ctx, f"n{n}"
-    seed_everything(ctx.seed)
     example = s.example.to(ctx.device)
     grafter = NetGraft(BlockPartition(list(s.teacher)),
-                       BlockPartition(list(archs.build_student(s.arch))), example,
+                       BlockPartition(list(s.student(prefix=False))), example,
                        graft=s.graft, loss="normalized_mse",
                        generator=ctx.generator(100 + n), device=ctx.device)
     stepper = grafter.stepper(
@@ -265,15 +246,8 @@ def _load(config: NetGraftConfig, arch: dict) -> tuple[dict, tuple, tuple]:
     """(normalised data, test set, curve subset); ``eval_split=val`` never touches the test set."""
     raw = image_tensors(config.dataset)
     data = {k: (archs.normalize(x, arch), y) for k, (x, y) in raw.items()}
-    if config.eval_split == "val":
-        data = validation_split(*data["train"])
-    xte, yte = data["test"]
-    # a fixed permutation, so that subsets of class-sorted test sets (ImageFolder) are mixed
-    order = torch.randperm(len(yte), generator=torch.Generator().manual_seed(2012_04915))
-    xte, yte = xte[order], yte[order]
-    if config.test_size:
-        xte, yte = xte[:config.test_size], yte[:config.test_size]
-    return data, (xte, yte), (xte[:config.curve_test_size], yte[:config.curve_test_size])
+    return evaluation_sets(data, validation=config.eval_split == "val",
+                           test_size=config.test_size, curve_size=config.curve_test_size)
 
 
 def run(config: NetGraftConfig, ctx) -> dict[str, dict[str, float]]:
