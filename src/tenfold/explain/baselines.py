@@ -9,6 +9,7 @@ and ``edge`` need no model gradient.
 from __future__ import annotations
 
 import importlib
+import warnings
 
 import torch
 import torch.nn.functional as F
@@ -49,13 +50,14 @@ def baseline_map(method: str, model: nn.Module, inputs: torch.Tensor, target: to
     if method not in CAPTUM_METHODS:
         raise ValueError(f"method: expected one of {', '.join(BASELINES)}, got {method!r}")
     attr = require_captum()
-    x = inputs.detach()
+    x = inputs.detach().requires_grad_(True)   # Captum warns when it has to set this itself
     if method == "gradient":
         out = attr.Saliency(model).attribute(x, target=target, abs=True)
-    elif method == "guided":
-        out = attr.GuidedBackprop(model).attribute(x, target=target)
-    elif method == "deconvnet":
-        out = attr.Deconvolution(model).attribute(x, target=target)
+    elif method in ("guided", "deconvnet"):
+        cls = attr.GuidedBackprop if method == "guided" else attr.Deconvolution
+        with warnings.catch_warnings():   # its notice that ReLU hooks are set (and removed)
+            warnings.filterwarnings("ignore", message="Setting backward hooks on ReLU")
+            out = cls(model).attribute(x, target=target)
     elif method == "ig":
         out = attr.IntegratedGradients(model).attribute(x, target=target, n_steps=ig_steps)
     else:
