@@ -282,14 +282,16 @@ def claims(
     markdown: bool = typer.Option(False, "--markdown", help="Print Markdown (for the docs)."),
     results: Path = typer.Option(None, help="Results folder (default: benchmarks/results of "
                                             "this checkout)."),
+    targets: bool = typer.Option(False, "--targets", help="Also our own targets (the issues' "
+                                                          "acceptance targets) after the claims."),
 ) -> None:
     """The reproduction ledger: each paper's claims, our measurement, the verdict, the file
-    and command behind it (rules: docs/ledger.md)."""
+    and command behind it (rules: docs/ledger.md); with --targets also our own targets."""
     from tenfold.claims import ledger
     from tenfold.claims.render import markdown as to_markdown
     from tenfold.claims.render import text as to_text
 
-    rows = ledger(method, results)
+    rows = ledger(method, results, targets=targets)
     typer.echo(to_markdown(rows) if markdown else to_text(rows))
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tenfold.claims import MODULES, all_claims, build_ledger
+from tenfold.claims import MODULES, all_claims, all_targets, build_ledger
 from tenfold.claims.adapters import load_source
 from tenfold.claims.verdict import NOT_RUN, VERDICTS
 
@@ -61,6 +61,20 @@ def test_cli_lists_every_claim_and_fails_cleanly():
                          capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode == 2
     assert bad.stderr.strip().count("\n") == 0 and bad.stderr.startswith("error: ")
+
+
+def test_cli_targets_follow_the_claims_with_their_own_count():
+    args = [sys.executable, "-m", "tenfold", "claims", "udor", "--results", str(RESULTS)]
+    plain = subprocess.run(args, capture_output=True, text=True, cwd=ROOT)
+    both = subprocess.run([*args, "--targets"], capture_output=True, text=True, cwd=ROOT)
+    assert plain.returncode == 0 and both.returncode == 0, both.stderr
+    claims = [c.id for c in all_claims("udor")]
+    targets = [c.id for c in all_targets("udor")]
+    assert targets and all(f"{t}  [" in both.stdout for t in targets)
+    assert not any(f"{t}  [" in plain.stdout for t in targets)
+    tail = both.stdout.strip().splitlines()[-2:]
+    assert tail[0].startswith(f"{len(claims)} claims: ")
+    assert tail[1].startswith(f"{len(targets)} targets: ")
 
 
 def test_import_does_not_pull_torch():

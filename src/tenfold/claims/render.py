@@ -144,9 +144,9 @@ def text(rows: list[Row]) -> str:
             out.append(f"  file:     benchmarks/results/{source}")
             out.append(f"  command:  {command}")
         out.append("")
-    counts = Counter(r.verdict for r in rows)
-    out.append(f"{len(rows)} claims: " + ", ".join(f"{counts[v]} {v}" for v in VERDICTS
-                                                  if counts[v]))
+    claims = [r for r in rows if not r.claim.target]
+    targets = [r for r in rows if r.claim.target]
+    out += [status_line(part) for part in (claims, targets) if part]
     return "\n".join(out)
 
 
