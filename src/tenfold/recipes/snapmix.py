@@ -146,20 +146,21 @@ def pretrained_state(config: SnapMixConfig, device: torch.device
 
 
 # -- per-method extras: label fidelity on a set with object boxes -----------------------------
-def _area_rules(model: nn.Module, data, config: SnapMixConfig, seed: int) -> dict[str, float]:
+def _area_rules(model: nn.Module, data, config: SnapMixConfig,
+                gen: torch.Generator) -> dict[str, float]:
     """Fidelity of every labelling rule with the CAMs of the unmixed model (``none``)."""
-    gen = torch.Generator().manual_seed(seed * 7919 + 3)
     errs = label_fidelity(model, data, config.fidelity_mixes, config.snapmix_beta, gen)
     return {f"fidelity_{k}": v for k, v in errs.items()}
 
 
-def _own_cams(model: nn.Module, data, config: SnapMixConfig, seed: int) -> dict[str, float]:
+def _own_cams(model: nn.Module, data, config: SnapMixConfig,
+              gen: torch.Generator) -> dict[str, float]:
     """SnapMix's label error with the CAMs of the SnapMix-trained model itself."""
-    gen = torch.Generator().manual_seed(seed * 7919 + 3)
     own = label_fidelity(model, data, config.fidelity_mixes, config.snapmix_beta, gen)
     return {"label_err_own": own["snapmix"]}
 
 
+# every extra draws the same mixes (a fresh ctx.generator(3)), so their errors are paired
 EXTRAS = {"none": _area_rules, "snapmix": _own_cams, "snapmix_noboost": _own_cams}
 # the label each method trains with, scored by the unmixed model's fidelity measurement
 LABEL_RULE = {"cutmix": "fidelity_area_sym", "asym_cutmix": "fidelity_area_asym",
@@ -175,7 +176,7 @@ def train_and_score(method: str, config: SnapMixConfig, data, ctx, init_state) -
     extra: dict[str, float] = {}
     if (method in EXTRAS and config.label_fidelity and data.test_boxes is not None
             and config.fidelity_mixes > 0):
-        extra = EXTRAS[method](trainer.model, data, config, ctx.seed)
+        extra = EXTRAS[method](trainer.model, data, config, ctx.generator(3))
     if config.mix_figure and method == "snapmix" and ctx.is_rank_zero:
         import matplotlib.pyplot as plt
 
