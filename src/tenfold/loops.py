@@ -40,7 +40,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-__all__ = ["EpochTrainer", "LoopStepper", "Stepper", "classifier_trainer", "shuffled_batches"]
+__all__ = ["EpochTrainer", "LoopStepper", "Stepper", "classifier_trainer", "rank_share",
+           "shuffled_batches"]
 
 
 class Stepper(Protocol):
@@ -190,6 +191,18 @@ class EpochTrainer(LoopStepper):
         if self.evaluate is not None:
             metrics.update(self.evaluate(epoch))
         return metrics
+
+
+def rank_share(x: torch.Tensor, rank: int = 0, world: int = 1) -> torch.Tensor:
+    """Rank ``rank``'s share of a global batch ``x`` split into ``world`` near-equal parts
+    (``torch.tensor_split`` along the first dimension); ``x`` itself when ``world == 1``.
+
+    Data-parallel training draws the same global batch on every rank and trains each rank on its
+    share, so N processes see the items one process with an N times larger batch sees.
+    """
+    if not 0 <= rank < world:
+        raise ValueError(f"expected 0 <= rank < world, got rank {rank} and world {world}")
+    return x if world == 1 else x.tensor_split(world)[rank]
 
 
 def shuffled_batches(n: int, batch_size: int, generator: torch.Generator

@@ -9,11 +9,12 @@ import pytest
 import torch
 from torch import nn
 
-from tenfold.distill import RandomShiftFlip, rank_share
+from tenfold.distill import RandomShiftFlip
 from tenfold.distill._batches import ShuffledBatches
 from tenfold.distill.architectures import build_student, build_teacher, resolve_architecture
 from tenfold.distill.baselines import distill_stepper, supervised_stepper
 from tenfold.distill.fewshot import validation_split
+from tenfold.loops import rank_share
 
 
 class FakeFabric:

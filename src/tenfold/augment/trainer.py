@@ -33,7 +33,7 @@ from tenfold.augment.loss import soft_target_cross_entropy
 from tenfold.augment.mixing import AsymmetricCutMix, CutMix, MixUp
 from tenfold.augment.models import SmallResNet
 from tenfold.augment.snapmix import SnapMix
-from tenfold.loops import LoopStepper
+from tenfold.loops import LoopStepper, rank_share
 from tenfold.metrics import model_accuracy
 
 __all__ = ["MIX_METHODS", "MixTrainer", "build_classifier", "load_backbone", "lr_at",
@@ -155,8 +155,7 @@ class MixTrainer:
     def epoch(self, epoch: int) -> dict[str, float]:
         """Train one epoch, then evaluate on the test set; ``{"test_acc", "loss"}``."""
         data, device, model = self.data, self.device, self.train_model
-        per_rank = self.batch_size
-        batch = per_rank * self.world
+        batch = self.batch_size * self.world        # one global batch; each rank trains its share
         total = self.steps_per_epoch * self.epochs
         model.train()
         order = torch.randperm(len(data.train_y), generator=self.data_gen)
@@ -166,9 +165,7 @@ class MixTrainer:
                 group["lr"] = lr_at(self.lr, self.schedule, epoch * self.steps_per_epoch + b,
                                     total)
             x, y = data.train_batch(order[b * batch:(b + 1) * batch], self.data_gen)
-            if self.world > 1:
-                x = x[self.rank * per_rank:(self.rank + 1) * per_rank]
-                y = y[self.rank * per_rank:(self.rank + 1) * per_rank]
+            x, y = rank_share(x, self.rank, self.world), rank_share(y, self.rank, self.world)
             if device.type == "cuda":
                 x = x.contiguous(memory_format=torch.channels_last)
             start = time.perf_counter()

@@ -1,6 +1,5 @@
 """Knowledge distillation: NetGraft progressive network grafting and its baselines."""
 
-from tenfold.distill._batches import rank_share
 from tenfold.distill.adapters import make_adapter, merge_affine
 from tenfold.distill.baselines import accuracy, distill, shared_prefix_student, train_supervised
 from tenfold.distill.fewshot import RandomShiftFlip, few_shot_indices
@@ -12,8 +11,6 @@ from tenfold.distill.partition import BlockPartition
 __all__ = [
     "BlockPartition", "FrozenBlock", "Hybrid", "NetGraft", "RandomShiftFlip", "accuracy",
     "count_macs", "count_parameters", "distill", "few_shot_indices", "kd_kl", "make_adapter",
-    "merge_affine",
-    "normalized_mse", "rank_share", "shared_prefix_student", "teacher_agreement",
-    "train_supervised",
-    "vgg_blocks",
+    "merge_affine", "normalized_mse", "shared_prefix_student", "teacher_agreement",
+    "train_supervised", "vgg_blocks",
 ]

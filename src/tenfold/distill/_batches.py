@@ -8,6 +8,8 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from tenfold.loops import rank_share
+
 
 def _images_only(batch: Any) -> torch.Tensor:
     if isinstance(batch, list | tuple):
@@ -15,18 +17,6 @@ def _images_only(batch: Any) -> torch.Tensor:
     if not isinstance(batch, torch.Tensor):
         raise TypeError(f"expected image tensors from the data, got {type(batch).__name__}")
     return batch
-
-
-def rank_share(x: torch.Tensor, rank: int = 0, world: int = 1) -> torch.Tensor:
-    """Rank ``rank``'s share of a global batch ``x`` split into ``world`` near-equal parts
-    (``torch.tensor_split`` along the first dimension); ``x`` itself when ``world == 1``.
-
-    Data-parallel training draws the same global batch on every rank and trains each rank on its
-    share, so N processes see the items one process with an N times larger batch sees.
-    """
-    if not 0 <= rank < world:
-        raise ValueError(f"expected 0 <= rank < world, got rank {rank} and world {world}")
-    return x if world == 1 else x.tensor_split(world)[rank]
 
 
 def as_image_tensor(data: torch.Tensor | Dataset) -> torch.Tensor:

@@ -18,12 +18,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tenfold.distill._batches import ShuffledBatches, image_batches, rank_share
+from tenfold.distill._batches import ShuffledBatches, image_batches
 from tenfold.distill.graft import FrozenBlock
 from tenfold.distill.losses import get_loss, kd_kl
 from tenfold.distill.partition import BlockPartition
 from tenfold.distill.schedules import make_schedulers
-from tenfold.loops import LoopStepper
+from tenfold.loops import LoopStepper, rank_share
 from tenfold.metrics import model_accuracy
 
 

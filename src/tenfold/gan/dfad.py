@@ -27,8 +27,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from tenfold.distill import rank_share
 from tenfold.gan.scale import scale_grad
+from tenfold.loops import rank_share
 
 __all__ = ["DataFreeDistillation", "NoiseDistillation", "dfad_one_stage_backward",
            "l1_discrepancy", "noise_sampler"]

@@ -16,10 +16,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from tenfold.distill import rank_share
 from tenfold.gan.metrics import class_coverage, feature_statistics, frechet_distance
 from tenfold.gan.models import LeNet5, sample_images
-from tenfold.loops import EpochTrainer, shuffled_batches
+from tenfold.loops import EpochTrainer, rank_share, shuffled_batches
 
 __all__ = ["GeneratorEvaluator", "classify", "feature_classifier", "train_feature_classifier"]
 

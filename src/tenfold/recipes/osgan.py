@@ -29,11 +29,10 @@ import numpy as np
 import torch
 
 from tenfold.data.tensor_images import images32
-from tenfold.distill import rank_share
 from tenfold.gan.evaluate import GeneratorEvaluator, feature_classifier
 from tenfold.gan.models import DCGANDiscriminator32, DCGANGenerator32
 from tenfold.gan.onestage import OneStageGAN
-from tenfold.loops import LoopStepper
+from tenfold.loops import LoopStepper, rank_share
 from tenfold.metrics import model_accuracy
 from tenfold.runtime.registry import Recipe, register_recipe
 from tenfold.runtime.rules import Rule
