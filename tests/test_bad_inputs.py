@@ -185,6 +185,13 @@ ROWS = [
     ("option-unknown", None, [*SMOKE, "--nosuch"], {}, "--nosuch"),
     ("run-nothing", None, ["run"], {}, "name a recipe"),
     ("out-is-a-file", "file", [*SMOKE, "--out", "{file}"], {}, "is a file"),
+    # dfad's teacher file: a bad pattern, a missing folder, a file that is not a teacher
+    ("dfad-teacher-pattern", None, ["run", "dfad", "--preset", "smoke", "--set",
+                                    "teacher_checkpoint={base}/t{{nope}}.pt"], {}, "'{{seed}}'"),
+    ("dfad-teacher-no-folder", None, ["run", "dfad", "--preset", "smoke", "--set",
+                                      "teacher_checkpoint={base}/no/t.pt"], {}, "existing folder"),
+    ("dfad-teacher-corrupt", "file", ["run", "dfad", "--preset", "smoke", "--set",
+                                      "teacher_checkpoint={file}"], {}, "delete it"),
     # a place nobody may create folders in, even root (sysfs): EPERM/EACCES, not a traceback
     ("out-not-writable", None, [*SMOKE, "--out", "/sys/tenfold-out"], {},
      "cannot create a run folder"),

@@ -69,6 +69,16 @@ class DFADConfig:
     def validate(self) -> None:
         if self.gen_ch % 2:
             raise ConfigError(f"gen_ch must be even, got {self.gen_ch}")
+        if self.teacher_checkpoint:
+            try:
+                path = Path(self.teacher_checkpoint.format(seed=0))
+            except (KeyError, IndexError, ValueError) as err:
+                raise ConfigError(f"teacher_checkpoint: expected a file path with at most "
+                                  f"'{{seed}}' in braces, got {self.teacher_checkpoint!r} "
+                                  f"({err!r})") from None
+            if path.is_dir() or not path.parent.is_dir():
+                raise ConfigError(f"teacher_checkpoint: expected a file in an existing folder, "
+                                  f"got {self.teacher_checkpoint!r}")
 
 
 def _teacher(config: DFADConfig, ctx, x_train: torch.Tensor, y_train: torch.Tensor,
@@ -92,7 +102,13 @@ def _teacher(config: DFADConfig, ctx, x_train: torch.Tensor, y_train: torch.Tens
     if config.teacher_checkpoint:
         checkpoint = Path(config.teacher_checkpoint.format(seed=ctx.seed))
         if checkpoint.exists():
-            state = torch.load(checkpoint, map_location="cpu")
+            try:
+                state = torch.load(checkpoint, map_location="cpu")
+                LeNet5(num_classes).load_state_dict(state)
+            except Exception as err:  # any unreadable or foreign file: say which and what to do
+                raise ConfigError(f"teacher_checkpoint {checkpoint}: not a LeNet-5 teacher state "
+                                  f"dict saved by this recipe ({type(err).__name__}); delete it "
+                                  "to train and save a new teacher") from None
             log.info("teacher loaded from %s", checkpoint)
         else:
             state = trained_state()
