@@ -192,6 +192,10 @@ ROWS = [
                                       "teacher_checkpoint={base}/no/t.pt"], {}, "existing folder"),
     ("dfad-teacher-corrupt", "file", ["run", "dfad", "--preset", "smoke", "--set",
                                       "teacher_checkpoint={file}"], {}, "delete it"),
+    ("impression-no-pairs", None, ["run", "impression", "--preset", "smoke", "--set",
+                                   "translate_pairs="], {}, "must not be empty"),
+    ("impression-no-ablation", None, ["run", "impression", "--preset", "smoke", "--set",
+                                      "ablation_layers="], {}, "must not be empty"),
     # a place nobody may create folders in, even root (sysfs): EPERM/EACCES, not a traceback
     ("out-not-writable", None, [*SMOKE, "--out", "/sys/tenfold-out"], {},
      "cannot create a run folder"),

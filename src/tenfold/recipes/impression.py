@@ -54,8 +54,10 @@ class ImpressionConfig:
     first_layer_weight: float = 10.0
     recon_images: Count = 16
     recon_steps: Steps = 200
-    ablation_layers: tuple[int, ...] = (1, 3)
-    translate_pairs: tuple[str, ...] = ("1-7", "3-8", "0-6")
+    ablation_layers: Annotated[tuple[int, ...], Rule(
+        nonempty=True, unique=True, meaning="BN layer counts matched in the ablation")] = (1, 3)
+    translate_pairs: Annotated[tuple[str, ...], Rule(
+        nonempty=True, unique=True, meaning="class pairs a-b to translate")] = ("1-7", "3-8", "0-6")
     translate_images: Count = 8
     translate_steps: Steps = 200
     translate_lr: float = 0.02
