@@ -9,7 +9,8 @@ Examples::
     python benchmarks/netgraft.py --dataset cifar10 --preset paper --tiny   # CPU check of the path
 
 The numbers come from ``tenfold.runtime.launch.start_run`` (the ``netgraft`` recipe), one seed at
-a time; the results file is rewritten after every finished seed.
+a time; the results file is rewritten after every finished seed. Accuracies are fractions in
+[0, 1], as in the recipe's summary (the ledger claims show them in % through their ``scale``).
 """
 
 from __future__ import annotations
@@ -34,20 +35,18 @@ TINY = ["teacher_steps=20", "block_steps=3", "net_steps=3", "test_size=200",
 
 
 def table(summary: dict) -> dict:
-    """``{method: {metric: "mean ± std"}}`` plus the raw aggregate."""
+    """``{method: {metric: "mean ± std"}}``: 4 decimals for a metric whose mean is at most 1 in
+    magnitude (the accuracies, fractions like every value in the file), else 2."""
     out = {}
     for method, metrics in summary["aggregate"].items():
-        out[method] = {name: f"{v['mean']:.2f} ± {v['std']:.2f}" for name, v in metrics.items()
+        out[method] = {name: _mean_std(v["mean"], v["std"]) for name, v in metrics.items()
                        if isinstance(v, dict) and "mean" in v}
     return out
 
 
-def in_percent(metrics: dict) -> dict:
-    """One seed's ``{method: {metric: value}}`` with the accuracies (``test_acc_*``,
-    ``hybrid_*``; fractions in the recipe's summary) in %, the unit of every netgraft results
-    file and of the ledger claims that read them."""
-    return {method: {k: 100 * v if k.startswith(("test_acc", "hybrid_")) else v
-                     for k, v in values.items()} for method, values in metrics.items()}
+def _mean_std(mean: float, std: float) -> str:
+    digits = 4 if abs(mean) <= 1 else 2
+    return f"{mean:.{digits}f} ± {std:.{digits}f}"
 
 
 def run(dataset: str, preset: str, seeds: list[int] | None, sets: list[str], device: str,
@@ -62,7 +61,7 @@ def run(dataset: str, preset: str, seeds: list[int] | None, sets: list[str], dev
                          out=out, device=device)
         summary = json.loads((path / "summary.json").read_text())
         timings = json.loads((path / "timings.json").read_text())
-        per_seed[seed] = {"metrics": in_percent(summary["per_seed"][str(seed)]),
+        per_seed[seed] = {"metrics": summary["per_seed"][str(seed)],
                           "timings": timings[str(seed)]}
         run_dirs[seed] = str(path)
         summary = summarize(recipe, config, per_seed)

@@ -70,10 +70,10 @@ def main(argv: list[str] | None = None) -> None:
                              overrides=sets, out=out, device=args.device)
             summary = json.loads((path / "summary.json").read_text())
             for method, metrics in summary["aggregate"].items():
-                accs = {k: round(100 * v["mean"], 2) for k, v in metrics.items()   # in %
+                accs = {k: round(v["mean"], 4) for k, v in metrics.items()   # fractions
                         if k.startswith("test_acc")}
                 rows.append({"method": method, **point, "val_acc": accs,
-                             "mean_over_n": round(sum(accs.values()) / len(accs), 2)})
+                             "mean_over_n": round(sum(accs.values()) / len(accs), 4)})
                 print(rows[-1], flush=True)
             print(f"  ({time.time() - start:.0f} s)", flush=True)
             write(rows, meta, target, args)

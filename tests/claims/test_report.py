@@ -30,8 +30,9 @@ def test_rows_of_the_recipes_run_with_this_runs_numbers():
     assert "**gat-cora**" not in text                                    # not a recipe run
 
 
-def test_a_netgraft_run_in_fractions_is_shown_in_the_files_percent():
-    """netgraft's runs report fractions, its results files %: ``run_scale`` bridges the two."""
+def test_a_netgraft_run_in_fractions_is_shown_in_percent_like_its_files():
+    """netgraft's runs and results files both hold fractions; the claim's ``scale`` shows both
+    in % (points)."""
     run = {"recipe": "netgraft", "dataset": "mnist", "seeds": [0, 1],
            "per_seed": {s: {"netgraft": {"test_acc_n1": a, "params_ratio": 0.3},
                             "kd_kl": {"test_acc_n1": b, "params_ratio": 0.3}}

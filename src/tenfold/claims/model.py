@@ -65,9 +65,6 @@ class Claim:
             says where it is stated, and the verdict is ``met`` / ``not met`` / ... (see
             :func:`tenfold.claims.verdict.target_verdict`). Declared in ``TARGETS``.
         every_seed: a target that must hold on every seed, not only on the mean.
-        run_scale: factor from a run summary's values to the results files' unit, for the
-            report's "this run" column (100 for netgraft, whose files keep accuracies in %
-            while its runs report fractions like every recipe).
     """
 
     id: str
@@ -89,7 +86,6 @@ class Claim:
     dataset: str = ""
     target: str = ""
     every_seed: bool = False
-    run_scale: float = 1.0
 
     def __post_init__(self) -> None:
         if not _ID.match(self.id):

@@ -15,10 +15,10 @@ from tenfold.errors import TenfoldError
 __all__ = ["ledger_section"]
 
 
-def _run_record(summary: dict[str, Any], path: str, factor: float = 1.0):
-    """A run's ``summary.json`` as a results record, its values times ``factor`` (the claim's
-    ``run_scale``)."""
-    per_seed = {str(s): {m: {k: v * factor for k, v in metrics.items()
+def _run_record(summary: dict[str, Any], path: str):
+    """A run's ``summary.json`` as a results record (the same unit as the results files, so the
+    claim's ``scale`` shows both alike)."""
+    per_seed = {str(s): {m: {k: v for k, v in metrics.items()
                              if isinstance(v, (int, float)) and not isinstance(v, bool)}
                          for m, metrics in arms.items() if isinstance(metrics, dict)}
                 for s, arms in summary.get("per_seed", {}).items()}
@@ -35,7 +35,7 @@ def _this_run(claim, runs: list[tuple[str, dict[str, Any]]]) -> str:
                 or summary.get("dataset") != claim.dataset):
             continue
         try:
-            row = measure(claim, _run_record(summary, path, claim.run_scale))
+            row = measure(claim, _run_record(summary, path))
         except TenfoldError:
             continue  # this run does not measure the claim's methods or metric
         cells.append(f"{measured_text(row)} (`{summary.get('dataset')}`)")

@@ -10,7 +10,7 @@ _OURS = ("quarter-width VGG teacher trained 15 epochs (81.2 %), the `paper` step
          "3 paired seeds, CPU")
 _FILE = ("netgraft_cifar10_quarter_cpu.json",)
 
-# The results files keep accuracies in %; runs report fractions (run_scale for the report).
+# The results files hold fractions, as the runs do; scale=100 shows them in % (points).
 CLAIMS = (
     Claim(id="netgraft-cifar10-n10-vs-teacher", dataset="cifar10", method="netgraft",
           claim="With 10 images per class the grafted student matches its teacher "
@@ -19,14 +19,14 @@ CLAIMS = (
           baseline="teacher",
           paper=Paper(0.06, "README table and the paper's teacher (secondary summary)",
                       (0.0, 0.12), "NetGraft 92.89 ± 0.06 vs teacher 92.83"),
-          protocol=_CIFAR, ours=_OURS, results=_FILE, unit=" points", run_scale=100),
+          protocol=_CIFAR, ours=_OURS, results=_FILE, unit=" points", scale=100),
     Claim(id="netgraft-cifar10-n1-vs-kd", dataset="cifar10", method="netgraft",
           claim="With one image per class NetGraft beats knowledge distillation.",
           metric="test_acc_n1", higher_is_better=True, kind="difference", arm="netgraft",
           baseline="kd_kl",
           paper=Paper(None, "no KD number retrieved (the paper's best baseline FSKD: 87.42 vs "
                             "NetGraft 90.74)"),
-          protocol=_CIFAR, ours=_OURS, results=_FILE, unit=" points", run_scale=100),
+          protocol=_CIFAR, ours=_OURS, results=_FILE, unit=" points", scale=100),
     Claim(id="netgraft-mnist-n1-vs-kd", dataset="mnist", method="netgraft",
           claim="With one image per class NetGraft beats knowledge distillation (MNIST proxy).",
           metric="test_acc_n1", higher_is_better=True, kind="difference", arm="netgraft",
@@ -34,12 +34,12 @@ CLAIMS = (
           paper=Paper(None, "the paper has no MNIST experiment; same claim on a proxy"),
           protocol="MNIST, LeNet-5 teacher → half-width student, same images, prefix and steps",
           ours="3 paired seeds, 1000 steps, CPU", results=("netgraft_mnist.json",),
-          unit=" points", run_scale=100),
+          unit=" points", scale=100),
     Claim(id="netgraft-cifar10-n1", dataset="cifar10", method="netgraft",
           claim="With one image per class the grafted student reaches 90.74 % on CIFAR-10.",
           metric="test_acc_n1", higher_is_better=True, kind="value", arm="netgraft",
           paper=Paper(90.74, "README table (mean ± std)", (90.25, 91.23)),
-          protocol=_CIFAR, ours=_OURS, results=_FILE, unit="%", run_scale=100),
+          protocol=_CIFAR, ours=_OURS, results=_FILE, unit="%", scale=100),
 )
 
 _ISSUE = "issue #7"
@@ -59,8 +59,7 @@ def _target(id_: str, claim: str, metric: str, paper: Paper, results: tuple[str,
                  baseline=baseline, paper=paper,
                  protocol="N images per class; same images, shared prefix and steps for "
                           "every student", ours=ours, results=results,
-                 unit=kw.pop("unit", " points"),
-                 run_scale=100 if metric.startswith("test_acc") else 1, **kw)
+                 unit=kw.pop("unit", " points"), scale=100, **kw)
 
 
 def _vs_kd(id_: str, n: int, results: tuple[str, ...], ours: str, dataset: str) -> Claim:
@@ -72,7 +71,7 @@ def _vs_kd(id_: str, n: int, results: tuple[str, ...], ours: str, dataset: str) 
 def _size(id_: str, results: tuple[str, ...], ours: str, dataset: str) -> Claim:
     return _target(id_, "The grafted student has at most 40 % of the teacher's parameters.",
                    "params_ratio", Paper(40.0, "student ≤ 40 % of the teacher's parameters"),
-                   results, ours, dataset, higher=False, scale=100, unit="%")
+                   results, ours, dataset, higher=False, unit="%")
 
 
 TARGETS = (
