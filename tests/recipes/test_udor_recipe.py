@@ -50,7 +50,8 @@ def test_bad_config_is_refused():
                            ("num_test=5", "num_test"), ("group_size=1", "group_size"),
                            ("object_size=20", "object_size"), ("dataset=cifar10", "dataset"),
                            ("iters=0", "iters"), ("lr=nan", "lr"), ("max_offset=-1",
-                                                                      "max_offset")]:
+                                                                      "max_offset"),
+                           ("output=tanh", "output"), ("cls_warmup=0", "cls_warmup")]:
         with pytest.raises(ConfigError, match=name):
             plan_run("udor", preset="smoke", overrides=[override])
 
@@ -75,3 +76,17 @@ def test_smoke_on_multi_mnist_offset(mirror, monkeypatch, tmp_path):
     assert summary["dataset"] == "mnist" and summary["settings"]["slots"] == "offset"
     assert set(summary["aggregate"]) == {"udor", "s-ae"}
     assert summary["aggregate"]["udor"]["do_nothing_error"]["mean"] > 0
+
+
+def test_warmup_method_and_bounded_output_reach_the_training(tmp_path):
+    """``udor-nogan-warmup`` differs from ``udor-nogan`` only by the warm-up (same seed, same
+    batches), so its scores differ; ``output=sigmoid`` changes the decoder of every method."""
+    def scores(name, overrides):
+        path = start_run("udor", preset="smoke", out=tmp_path / name, device="cpu",
+                         overrides=["figure_images=0", *overrides])
+        return json.loads((path / "summary.json").read_text())["per_seed"]["0"]
+
+    warm = scores("warm", ["methods=udor-nogan,udor-nogan-warmup,ae", "cls_warmup=2"])
+    assert warm["udor-nogan"]["rec_mae"] != warm["udor-nogan-warmup"]["rec_mae"]
+    bounded = scores("sigmoid", ["methods=ae", "output=sigmoid"])
+    assert bounded["ae"]["rec_mae"] != warm["ae"]["rec_mae"]

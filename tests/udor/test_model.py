@@ -60,13 +60,30 @@ def test_shapes_and_errors():
         m.decode(torch.randn(2, 5))
 
 
-def train(method, seed, iterations=4, fuzzy="official"):
+def test_sigmoid_output_is_the_official_tanh_rescaled():
+    """``output="sigmoid"``: the same pre-activation as the linear decoder through σ, i.e. the
+    official ``tanh`` output on [−1, 1] mapped to [0, 1]; bounded even for huge codes."""
+    lin, sig = model(), model()
+    sig.decoder.output = "sigmoid"
+    z = 1e3 * torch.randn(6, 6)
+    a = lin.decode(z)
+    y = sig.decode(z)
+    assert torch.equal(y, torch.sigmoid(a))
+    assert torch.allclose(y, (torch.tanh(a / 2) + 1) / 2, atol=1e-6)
+    assert y.min() >= 0 and y.max() <= 1 and (a.abs() > 1).any()
+    assert UDOR(3, 1, ch=4, output="sigmoid").decoder.output == "sigmoid"
+    with pytest.raises(ValueError, match="output"):
+        UDOR(3, 1, ch=4, output="tanh")
+
+
+def train(method, seed, iterations=4, fuzzy="official", cls_warmup=0):
     g = torch.Generator().manual_seed(100)
     x = torch.rand(40, 1, 32, 32, generator=g)
     present = torch.rand(40, 3, generator=g) > 0.5
     m = model(3, 1, seed).train()
     settings = TrainSettings(iterations=iterations, batch_size=8, iters_per_step=2, critic_steps=2,
-                             critic_ch=4, fuzzy=fuzzy, weights=METHOD_WEIGHTS[method])
+                             critic_ch=4, fuzzy=fuzzy, cls_warmup=cls_warmup,
+                             weights=METHOD_WEIGHTS[method])
     torch.manual_seed(seed)
     trainer = UDORTrainer(m, x, settings, torch.Generator().manual_seed(seed), present=present)
     history = []
@@ -116,3 +133,21 @@ def test_supervised_method_needs_labels():
     with pytest.raises(ValueError, match="present"):
         UDORTrainer(model(3, 1), torch.rand(4, 1, 32, 32),
                     TrainSettings(weights=METHOD_WEIGHTS["s-ae"]), torch.Generator())
+
+
+def test_fuzzy_warmup_scales_only_the_fuzzy_term():
+    """With ``cls_warmup = W`` iteration t weighs the fuzzy term by min(1, (t + 1) / W): the
+    logged loss equals the weighted sum of the logged terms with that factor."""
+    w = METHOD_WEIGHTS["udor-nogan"]
+    trainer, _ = train("udor-nogan", 0, 1, cls_warmup=4)      # iteration 0 done
+    assert [trainer.cls_scale(t) for t in (0, 1, 3, 10)] == [0.25, 0.5, 1.0, 1.0]
+    for t in range(1, 6):
+        stats = trainer.iterate()
+        scale = min(1.0, (t + 1) / 4)
+        expected = (w.rec * stats["rec"] + w.rep * stats["rep"] + w.zero * stats["zero"]
+                    + w.cls * scale * stats["cls"])
+        assert stats["loss"] == pytest.approx(expected, rel=1e-5)
+    plain, _ = train("udor-nogan", 0, 1)
+    assert plain.cls_scale(0) == 1.0
+    with pytest.raises(ValueError, match="cls_warmup"):
+        TrainSettings(cls_warmup=-1)

@@ -12,7 +12,9 @@ error of object removal against the exact ground truth and its "do nothing" scal
 modularity, and per-part presence classification by a linear probe (macro/micro P/R/F1), each
 under the best part ↔ category matching. Methods ``udor-marginal*`` use the non-trivial fuzzy
 loss (the official form has a trivial minimiser; see docs/methods/udor.md); ``udor-nofuzzy``
-drops the fuzzy term (reconstruction, re-encoding, empty code and GAN only).
+drops the fuzzy term (reconstruction, re-encoding, empty code and GAN only); ``*-warmup`` ramp
+the fuzzy weight linearly over the first ``cls_warmup`` iterations (a deviation from the
+official schedule). ``output="sigmoid"`` gives the decoder the official bounded output.
 """
 
 from __future__ import annotations
@@ -35,15 +37,17 @@ from tenfold.udor.trainer import METHOD_WEIGHTS, TrainSettings, UDORTrainer
 
 log = logging.getLogger(__name__)
 
-# method -> (loss weights preset, fuzzy-loss form)
+# method -> (loss weights preset, fuzzy-loss form, fuzzy-weight warm-up of ``cls_warmup``)
 METHODS = {
-    "udor": ("udor", "official"),
-    "udor-nogan": ("udor-nogan", "official"),
-    "udor-marginal": ("udor", "marginal"),
-    "udor-marginal-nogan": ("udor-nogan", "marginal"),
-    "udor-nofuzzy": ("udor-nofuzzy", "official"),
-    "ae": ("ae", "official"),
-    "s-ae": ("s-ae", "official"),
+    "udor": ("udor", "official", False),
+    "udor-nogan": ("udor-nogan", "official", False),
+    "udor-warmup": ("udor", "official", True),
+    "udor-nogan-warmup": ("udor-nogan", "official", True),
+    "udor-marginal": ("udor", "marginal", False),
+    "udor-marginal-nogan": ("udor-nogan", "marginal", False),
+    "udor-nofuzzy": ("udor-nofuzzy", "official", False),
+    "ae": ("ae", "official", False),
+    "s-ae": ("s-ae", "official", False),
 }
 DATASETS = ("digits", "mnist")
 
@@ -65,6 +69,10 @@ class UDORConfig:
     object_size: Annotated[int, Rule(low=4, high=14, meaning="object size in px on the 32 px "
                                                              "canvas")] = 14
     part_dim: Annotated[int, "u, code dimensions per part"] = 1
+    output: Annotated[Literal["linear", "sigmoid"], "decoder output layer (official: bounded, "
+                      "tanh on [-1, 1] = sigmoid on [0, 1])"] = "linear"
+    cls_warmup: Annotated[int, Rule(low=1, meaning="iterations of the linear warm-up of the fuzzy "
+                                                   "weight in the *-warmup methods")] = 300
     ch: int = 12
     iters: int = 150
     batch_size: int = 64
@@ -191,12 +199,14 @@ def _metric_table(results: dict[str, dict[str, float]], ctx) -> None:
 
 def train_method(method: str, data: dict[str, object], config: UDORConfig, ctx) -> UDOR:
     """Train ``method`` through ``ctx.fit`` (resumable inside the loop)."""
-    weights, fuzzy = METHODS[method]
+    weights, fuzzy, warmup = METHODS[method]
     seed_everything(ctx.seed)                     # same initial weights for every method
-    model = UDOR(len(config.classes), config.part_dim, ch=config.ch).to(ctx.device)
+    model = UDOR(len(config.classes), config.part_dim, ch=config.ch,
+                 output=config.output).to(ctx.device)
     settings = TrainSettings(iterations=config.iters, batch_size=config.batch_size, lr=config.lr,
                              critic_steps=config.critic_steps, critic_ch=config.critic_ch,
                              iters_per_step=config.iters_per_step, fuzzy=fuzzy,
+                             cls_warmup=config.cls_warmup if warmup else 0,
                              weights=METHOD_WEIGHTS[weights])
     train = data["train"]
     trainer = UDORTrainer(model, train.images, settings, ctx.generator(1), present=train.present)

@@ -8,15 +8,19 @@ decodes it; swapping takes the parts ``S`` of a second image,
 
 The official code uses WGAN-GP ResNet blocks with batch normalisation at 32×32 and ``tanh``
 output in ``[−1, 1]``; here the encoder and decoder are plain strided (transposed) convolutions
-without normalisation (so that ``Dec(0)`` does not depend on the batch) and the decoder's output
-is linear, for images in ``[0, 1]`` (empty canvas = 0): a sigmoid (or the official tanh) output
-saturates while the empty-code term drives ``Dec(0)`` to black, and the auto-encoder then stays
-at the mean image for hundreds of iterations.
+without normalisation (so that ``Dec(0)`` does not depend on the batch), for images in ``[0, 1]``
+(empty canvas = 0). The decoder's output layer is a choice: ``output="sigmoid"`` is the official
+bounded output (``(tanh(a) + 1) / 2 = σ(2a)``, i.e. the official ``tanh`` on ``[−1, 1]`` mapped
+affinely to ``[0, 1]``); ``output="linear"`` (the default so far) leaves it unbounded, because a
+squashing output can saturate while the empty-code term drives ``Dec(0)`` to black, after which
+the auto-encoder may stay at the mean image for hundreds of iterations
+(docs/methods/udor.md measures both).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import torch
 from torch import Tensor, nn
@@ -45,12 +49,20 @@ class Encoder(nn.Module):
         return self.net(x)
 
 
+DecoderOutput = Literal["linear", "sigmoid"]
+
+
 class Decoder(nn.Module):
     """``(B, K·u) → (B, C, S, S)``: linear to ``4ch × S/8 × S/8``, three stride-2 transposed
-    convolutions, linear output (no squashing; see the module docstring)."""
+    convolutions, then the output layer: ``"linear"`` (none) or ``"sigmoid"`` (``σ(a)``, the
+    official ``tanh`` output rescaled to ``[0, 1]``; see the module docstring)."""
 
-    def __init__(self, code_dim: int, out_channels: int = 1, image_size: int = 32, ch: int = 32):
+    def __init__(self, code_dim: int, out_channels: int = 1, image_size: int = 32, ch: int = 32,
+                 output: DecoderOutput = "linear"):
         super().__init__()
+        if output not in ("linear", "sigmoid"):
+            raise ValueError(f"output: expected 'linear' or 'sigmoid', got {output!r}")
+        self.output = output
         self.ch, self.side = ch, image_size // 8
         self.fc = nn.Sequential(nn.Linear(code_dim, 4 * ch * self.side ** 2), nn.ReLU())
         self.net = nn.Sequential(
@@ -60,7 +72,8 @@ class Decoder(nn.Module):
 
     def forward(self, z: Tensor) -> Tensor:
         h = self.fc(z).view(-1, 4 * self.ch, self.side, self.side)
-        return self.net(h)
+        a = self.net(h)
+        return torch.sigmoid(a) if self.output == "sigmoid" else a
 
 
 class PartClassifier(nn.Module):
@@ -109,10 +122,12 @@ class UDOR(nn.Module):
         in_channels, image_size: image shape ``(C, S, S)``; ``S`` a multiple of 8.
         ch: width of the first convolution.
         classifier_hidden: hidden units of the part classifier.
+        output: the decoder's output layer, ``"linear"`` or ``"sigmoid"`` (official: bounded).
     """
 
     def __init__(self, num_parts: int = 3, part_dim: int = 1, in_channels: int = 1,
-                 image_size: int = 32, ch: int = 32, classifier_hidden: int = 9):
+                 image_size: int = 32, ch: int = 32, classifier_hidden: int = 9,
+                 output: DecoderOutput = "linear"):
         super().__init__()
         if num_parts < 1 or part_dim < 1:
             raise ValueError(f"num_parts and part_dim: expected ≥ 1, got {num_parts}, {part_dim}")
@@ -120,7 +135,7 @@ class UDOR(nn.Module):
         self.in_channels, self.image_size = in_channels, image_size
         code = num_parts * part_dim
         self.encoder = Encoder(code, in_channels, image_size, ch)
-        self.decoder = Decoder(code, in_channels, image_size, ch)
+        self.decoder = Decoder(code, in_channels, image_size, ch, output)
         self.classifier = PartClassifier(part_dim, num_parts, classifier_hidden)
 
     @property

@@ -85,11 +85,16 @@ class TrainSettings:
     gp_weight: float = 10.0
     iters_per_step: int = 25
     fuzzy: FuzzyForm = "official"
+    #: iterations over which the fuzzy weight ramps linearly from ``w_cls / cls_warmup`` to
+    #: ``w_cls`` (0: none, the official schedule; a deviation, see :meth:`UDORTrainer.cls_scale`)
+    cls_warmup: int = 0
     weights: Weights = field(default_factory=Weights)
 
     def __post_init__(self) -> None:
         if min(self.iterations, self.batch_size, self.iters_per_step) < 1:
             raise ValueError("iterations, batch_size and iters_per_step: expected ≥ 1")
+        if self.cls_warmup < 0:
+            raise ValueError(f"cls_warmup: expected ≥ 0 iterations, got {self.cls_warmup}")
         if self.critic_steps < 0 or self.gp_weight < 0 or min(self.lr, self.lr_critic) <= 0:
             raise ValueError("critic_steps and gp_weight ≥ 0 and learning rates > 0 expected")
         if self.fuzzy not in FUZZY:
@@ -169,6 +174,12 @@ class UDORTrainer:
             out["gan"] = -self.critic(x_removed).mean()
         return out, x_removed
 
+    def cls_scale(self, iteration: int | None = None) -> float:
+        """Factor on the fuzzy weight at ``iteration`` (default: the next one):
+        ``min(1, (t + 1) / cls_warmup)``, 1 without a warm-up."""
+        t = self.iteration if iteration is None else iteration
+        return 1.0 if self.s.cls_warmup == 0 else min(1.0, (t + 1) / self.s.cls_warmup)
+
     def iterate(self) -> dict[str, float]:
         """One auto-encoder update and ``critic_steps`` critic updates."""
         w = self.s.weights
@@ -177,7 +188,8 @@ class UDORTrainer:
         parts = torch.randint(0, self.model.num_parts, (len(x),), generator=self.generator)
         self.diagnostics = {}
         terms, x_removed = self.losses(x, parts.to(self.device), present)
-        loss = sum(getattr(w, k) * v for k, v in terms.items())
+        scale = {"cls": self.cls_scale()}
+        loss = sum(getattr(w, k) * scale.get(k, 1.0) * v for k, v in terms.items())
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         self.opt.step()
