@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
+import torch
 
+from tenfold.data import load_dataset
+from tenfold.data.synthetic.cluttered_digits import sklearn_digit_splits
+from tenfold.data.synthetic.distractor_digits import render_distractor_digits
+from tenfold.data.synthetic.distractor_mnist import mnist_digit_sources
 from tenfold.errors import ConfigError
-from tenfold.recipes.attribution import METHODS
+from tenfold.recipes.attribution import DATA_SEED, METHODS, validation_set
 from tenfold.runtime.launch import plan_run, start_run
+
+LAYOUT = (32, 12, 4, 6, 0.05, 5)    # canvas, digit, fragments, fragment size, noise, classes
 
 pytest.importorskip("captum")
 
@@ -36,10 +44,55 @@ def test_smoke_run_scores_every_method(tmp_path):
     ("rule=lrp", "rule"),
     ("rule_hidden=0", "rule_hidden"),
     ("rule_lr=0", "rule_lr"),
+    ("mask_smoothing=4", "mask_smoothing"),
+    ("mask_smoothing=-1", "mask_smoothing"),
+    ("contrast_weight=-1", "contrast_weight"),
+    ("eval_split=train", "eval_split"),
+    ("rule_init=lrp", "rule_init"),
 ])
 def test_bad_settings_are_refused_before_running(override, match):
     with pytest.raises(ConfigError, match=match):
         plan_run("attribution", "smoke", None, None, [override])
+
+
+def test_cross_field_settings_are_refused_before_running():
+    with pytest.raises(ConfigError, match="eval_split"):
+        plan_run("attribution", "smoke", "cluttered-digits", None, ["eval_split=val"])
+    with pytest.raises(ConfigError, match="rule_init"):
+        plan_run("attribution", "smoke", None, None, ["rule=mlp", "rule_init=guided"])
+
+
+def _distance_to_nearest(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    return torch.cdist(a.flatten(1), b.flatten(1)).amin(1)
+
+
+def test_validation_canvases_come_from_the_training_digits_and_are_not_test_images():
+    # the generator's first draws are the source split: re-drawing it and rendering the training
+    # canvases from its "train" digits gives the generator's own training images, so the split
+    # validation_set uses is the generator's (its test digits never enter a validation canvas)
+    rng = np.random.default_rng(DATA_SEED)
+    sources = sklearn_digit_splits(1 / 3, rng)
+    data = load_dataset("distractor-digits", num_train=40, num_test=100, seed=DATA_SEED)
+    again = render_distractor_digits(*sources["train"], 40, *LAYOUT, rng=rng)
+    assert torch.equal(again.images, data["train"].images)
+    val = validation_set("distractor-digits", 60)
+    assert val.images.shape == (60, 1, 32, 32) and set(val.labels.tolist()) <= set(range(5))
+    assert torch.equal(validation_set("distractor-digits", 60).images, val.images)
+    assert (_distance_to_nearest(val.images, data["test"].images) > 1.0).all()
+    assert (_distance_to_nearest(val.images, data["train"].images) > 1.0).all()
+    with pytest.raises(ValueError, match="distractor"):
+        validation_set("cluttered-digits", 4)
+
+
+def test_validation_canvases_of_distractor_mnist(mirror, monkeypatch):
+    monkeypatch.setenv("TENFOLD_DATA", str(mirror))
+    rng = np.random.default_rng(DATA_SEED)
+    pools = mnist_digit_sources(6000, rng)
+    data = load_dataset("distractor-mnist", num_train=10, num_test=20, seed=DATA_SEED)
+    again = render_distractor_digits(*pools["train"], 10, *LAYOUT, rng=rng)
+    assert torch.equal(again.images, data["train"].images)
+    val = validation_set("distractor-mnist", 20)
+    assert (_distance_to_nearest(val.images, data["test"].images) > 1.0).all()
 
 
 def test_smoke_on_distractor_mnist_with_the_mlp_rule(mirror, monkeypatch, tmp_path):

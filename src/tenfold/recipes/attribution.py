@@ -21,18 +21,26 @@ The learned rule is ``rule="logistic"`` (default, cheap) or ``"mlp"``
 
 from __future__ import annotations
 
+import inspect
 import logging
 import math
 import time
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from tenfold.augment import SmallResNet
 from tenfold.data import load_dataset
-from tenfold.data.synthetic.cluttered_digits import random_shift
+from tenfold.data.synthetic.cluttered_digits import (
+    BoxedDataset,
+    random_shift,
+    sklearn_digit_splits,
+)
+from tenfold.data.synthetic.distractor_digits import distractor_digits, render_distractor_digits
+from tenfold.data.synthetic.distractor_mnist import distractor_mnist, mnist_digit_sources
 from tenfold.errors import ConfigError
 from tenfold.explain import (
     ElementwiseRule,
@@ -56,6 +64,11 @@ log = logging.getLogger(__name__)
 
 METHODS = ("random", "edge", "gradient", "guided", "deconvnet", "gradcam", "ig", "learned")
 DATASETS = ("distractor-digits", "cluttered-digits", "distractor-mnist")
+VALIDATION_DATASETS = ("distractor-digits", "distractor-mnist")
+DATA_SEED = 0           # the data seed of the train / test canvases
+VALIDATION_SEED = 7     # the random stream of the validation canvases
+# LogisticRule's start near guided backprop: r = sigmoid(6 [g > 0] - 3) = 0.95 / 0.05
+GUIDED_START = {"init_gate": 6.0, "init_bias": -3.0}
 
 
 @dataclass
@@ -78,9 +91,21 @@ class AttributionConfig:
     # 0.1: the logistic rule's four numbers move ~lr per Adam step (attribution_variants.json)
     rule_lr: Annotated[float, Rule(low=0, low_open=True, meaning="Adam lr of the rule")] = 0.1
     rule_hidden: Annotated[int, Rule(low=1, meaning="hidden width of the 'mlp' rule")] = 8
+    # the logistic rule's start: near the plain gradient (r ~ 0.88 everywhere) or near guided
+    # backprop (r ~ 0.95 where g > 0, ~ 0.05 elsewhere)
+    rule_init: Literal["gradient", "guided"] = "gradient"
     keep_weight: float = 1.0
     delete_weight: float = 1.0
     area_weight: float = 0.2
+    # Chosen on validation images, never the test images: variant logistic-S5-C1 of
+    # benchmarks/attribution_variants.py (docs/methods/attribution.md, "Variants").
+    mask_smoothing: Annotated[int, Rule(low=0, meaning="odd box-average window of the "
+                                        "objective's mask (0: none)")] = 5
+    contrast_weight: Annotated[float, Rule(low=0, meaning="weight of the class-contrastive "
+                                           "overlap term")] = 1.0
+    # "val": score canvases built from the training digits (disjoint from the test images), for
+    # choosing settings without looking at the test images.
+    eval_split: Literal["test", "val"] = "test"
     ig_steps: Annotated[int, Rule(low=1, meaning="integrated-gradients steps")] = 16
     curve_steps: Annotated[int, Rule(low=1, meaning="points of the deletion/insertion curves")] = 10
     pointing_tolerance: Annotated[float, Rule(low=0, meaning="pointing-game tolerance (px)")] = 0.0
@@ -105,14 +130,46 @@ class AttributionConfig:
             raise ConfigError("rule_steps must be >= 1 when 'learned' is among the methods")
         if self.keep_weight + self.delete_weight + self.area_weight <= 0:
             raise ConfigError("keep_weight, delete_weight and area_weight must not all be 0")
+        if self.rule_init == "guided" and self.rule != "logistic":
+            raise ConfigError("rule_init='guided': expected rule='logistic' (the MLP rule has no "
+                              "guided start)")
+        if self.mask_smoothing > 1 and self.mask_smoothing % 2 == 0:
+            raise ConfigError(f"mask_smoothing: expected 0, 1 or an odd window, got "
+                              f"{self.mask_smoothing}")
+        if self.eval_split == "val" and self.dataset not in VALIDATION_DATASETS:
+            raise ConfigError(f"eval_split='val': expected dataset one of "
+                              f"{', '.join(VALIDATION_DATASETS)}, got {self.dataset!r}")
 
 
 # -- data and classifier ----------------------------------------------------------------------
 def load_digits_data(config: AttributionConfig):
     """``(train, test)`` boxed datasets (fixed data seed 0; test holds ``eval_size`` images)."""
     data = load_dataset(config.dataset, num_train=config.train_size,
-                        num_test=config.eval_size, seed=0)
+                        num_test=config.eval_size, seed=DATA_SEED)
     return data["train"], data["test"]
+
+
+def validation_set(dataset: str, count: int) -> BoxedDataset:
+    """``count`` validation canvases of ``dataset``'s layout, disjoint from its test images.
+
+    They are rendered like the dataset's canvases (its generator's default layout) from its
+    *training* source digits (the source split of data seed ``DATA_SEED``), with their own random
+    stream ``VALIDATION_SEED``: no test canvas and no source digit of a test canvas occurs in
+    them, and they are other canvases than the classifier's training images."""
+    if dataset not in VALIDATION_DATASETS:
+        raise ValueError(f"validation_set: expected one of {', '.join(VALIDATION_DATASETS)}, "
+                         f"got {dataset!r}")
+    generator = distractor_digits if dataset == "distractor-digits" else distractor_mnist
+    defaults = {k: v.default for k, v in inspect.signature(generator).parameters.items()}
+    rng = np.random.default_rng(DATA_SEED)      # the generator's first draws: the source split
+    if dataset == "distractor-digits":
+        sources = sklearn_digit_splits(defaults["test_fraction"], rng)["train"]
+    else:
+        sources = mnist_digit_sources(defaults["sources"], rng)["train"]
+    layout = [defaults[k] for k in ("canvas", "digit_size", "fragments", "fragment_size",
+                                    "noise", "target_classes")]
+    return render_distractor_digits(*sources, count, *layout,
+                                    rng=np.random.default_rng(VALIDATION_SEED))
 
 
 def classifier_state(config: AttributionConfig, train, test, ctx) -> tuple[dict, float]:
@@ -177,10 +234,13 @@ def fit_rule(key: str, model, config: AttributionConfig, images: torch.Tensor, c
     """A :class:`LearnedPropagation` on ``model`` whose rule is fitted for ``rule_steps`` Adam
     steps on random batches of ``images`` (resumable stepper under ``key``)."""
     seed_everything(ctx.seed)
-    rule = (LogisticRule(generator=ctx.generator(offset)) if config.rule == "logistic" else
-            ElementwiseRule(config.rule_hidden, generator=ctx.generator(offset)))
+    start = GUIDED_START if config.rule_init == "guided" else {}
+    rule = (LogisticRule(generator=ctx.generator(offset), **start) if config.rule == "logistic"
+            else ElementwiseRule(config.rule_hidden, generator=ctx.generator(offset)))
     expl = LearnedPropagation(model, rule, keep_weight=config.keep_weight,
-                              delete_weight=config.delete_weight, area_weight=config.area_weight)
+                              delete_weight=config.delete_weight, area_weight=config.area_weight,
+                              mask_smoothing=config.mask_smoothing,
+                              contrast_weight=config.contrast_weight)
     opt = torch.optim.Adam(rule.parameters(), lr=config.rule_lr)
     gen = ctx.generator(offset + 1)
 
@@ -218,8 +278,10 @@ def run(config: AttributionConfig, ctx) -> dict[str, dict[str, float]]:
     model = build_classifier(config, state, num_classes)
     for p in model.parameters():
         p.requires_grad_(False)
-    images, labels = test.images, test.labels
-    masks = box_masks(test.boxes, *images.shape[2:])
+    scored = test if config.eval_split == "test" else validation_set(config.dataset,
+                                                                      config.eval_size)
+    images, labels = scored.images, scored.labels
+    masks = box_masks(scored.boxes, *images.shape[2:])
     learned = None
     if "learned" in config.methods:
         with ctx.timed("learned", "fit_s"):
@@ -257,7 +319,7 @@ def run(config: AttributionConfig, ctx) -> dict[str, dict[str, float]]:
 
     out = ctx.cached("evaluation", evaluate)
     if config.figures and ctx.is_rank_zero:
-        save_figures(out, images[:6], test.boxes[:6], labels[:6], ctx)
+        save_figures(out, images[:6], scored.boxes[:6], labels[:6], ctx)
     return out["results"]
 
 
