@@ -47,12 +47,23 @@ UDOR_VARIANTS = ("udor", "udor-nogan", "udor-marginal", "udor-marginal-nogan")
 #:   the grid), plus ``udor-nogan-warmup``: the fuzzy weight ramped over the first 300
 #:   iterations (a deviation from the official schedule);
 #: * ``sigmoid``: the benchmark budget with the official bounded decoder output (tanh on
-#:   [−1, 1] = sigmoid on [0, 1]) for UDOR and the plain AE.
+#:   [−1, 1] = sigmoid on [0, 1]) for UDOR and the plain AE;
+#: * ``long_gan``: ``long`` with the official GAN schedule at the cheap critic width: five
+#:   critic steps per iteration and the generator term in a decoder-only step, for UDOR (the
+#:   AE and S-AE do not use the critic: they repeat ``long``'s runs, a determinism check);
+#: * ``paper``: the official budget (1,875 iterations, width 32, five critic steps of width 32,
+#:   decoder-only generator step) with the ``long`` methods: the regime left for a GPU
+#:   (``--device cuda``); on this CPU it would take hours.
 REGIMES: dict[str, tuple[dict[str, object], tuple[str, ...]]] = {
     "mnist": (BENCH, METHODS),
     "long": ({**BENCH, "iters": 1500, "cls_warmup": 300, "checkpoint_every": 12},
              ("udor", "udor-nogan", "udor-nogan-warmup", "ae", "s-ae")),
     "sigmoid": ({**BENCH, "output": "sigmoid"}, ("udor", "ae")),
+    "long_gan": ({**BENCH, "iters": 1500, "cls_warmup": 300, "checkpoint_every": 12,
+                  "critic_steps": 5, "generator_step": "decoder"}, ("udor", "ae", "s-ae")),
+    "paper": ({**BENCH, "iters": 1875, "ch": 32, "critic_steps": 5, "critic_ch": 32,
+               "generator_step": "decoder", "cls_warmup": 300, "checkpoint_every": 15},
+              ("udor", "udor-nogan", "udor-nogan-warmup", "ae", "s-ae")),
 }
 
 
@@ -137,6 +148,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--methods", nargs="+", default=None,
                    help="default: the regime's methods")
+    p.add_argument("--device", default="cpu", help="cpu, cuda, auto (the runtime's names)")
     p.add_argument("--regime", choices=tuple(REGIMES), default="mnist",
                    help="pinned settings and methods (REGIMES); default: the BENCH budget")
     p.add_argument("--set", dest="overrides", nargs="*", default=[],
@@ -172,7 +184,7 @@ def main(argv: list[str] | None = None) -> None:
                              *args.overrides]
                 per_seed, train_s = per_layout[slots], train_times[slots]
                 path = start_run("udor", preset=preset, dataset=args.dataset, seeds=[seed],
-                                 overrides=overrides, out=out, device="cpu",
+                                 overrides=overrides, out=out, device=args.device,
                                  keep_checkpoints=False)
                 summary = read_json(path / "summary.json")
                 per_seed[seed] = summary["per_seed"][str(seed)]

@@ -76,13 +76,14 @@ def test_sigmoid_output_is_the_official_tanh_rescaled():
         UDOR(3, 1, ch=4, output="tanh")
 
 
-def train(method, seed, iterations=4, fuzzy="official", cls_warmup=0):
+def train(method, seed, iterations=4, fuzzy="official", cls_warmup=0, generator_step="joint"):
     g = torch.Generator().manual_seed(100)
     x = torch.rand(40, 1, 32, 32, generator=g)
     present = torch.rand(40, 3, generator=g) > 0.5
     m = model(3, 1, seed).train()
     settings = TrainSettings(iterations=iterations, batch_size=8, iters_per_step=2, critic_steps=2,
                              critic_ch=4, fuzzy=fuzzy, cls_warmup=cls_warmup,
+                             generator_step=generator_step,
                              weights=METHOD_WEIGHTS[method])
     torch.manual_seed(seed)
     trainer = UDORTrainer(m, x, settings, torch.Generator().manual_seed(seed), present=present)
@@ -151,3 +152,29 @@ def test_fuzzy_warmup_scales_only_the_fuzzy_term():
     assert plain.cls_scale(0) == 1.0
     with pytest.raises(ValueError, match="cls_warmup"):
         TrainSettings(cls_warmup=-1)
+
+
+def test_decoder_only_generator_step():
+    """``generator_step="decoder"`` (official): the auto-encoder loss has no GAN term, and the
+    generator update changes the decoder only (encoder, classifier and critic untouched)."""
+    w = METHOD_WEIGHTS["udor"]
+    trainer, hist = train("udor", 0, 2, generator_step="decoder")
+    s = hist[0]
+    assert {"gan", "critic_gap"} <= set(s)
+    assert s["loss"] == pytest.approx(w.rec * s["rec"] + w.rep * s["rep"] + w.zero * s["zero"]
+                                      + w.cls * s["cls"], rel=1e-5)
+    m = trainer.model
+    before = {n: p.detach().clone() for n, p in m.named_parameters()}
+    critic = [p.detach().clone() for p in trainer.critic.parameters()]
+    x = trainer.images[:8]
+    g = trainer.generator_update(x, torch.zeros(8, dtype=torch.long))
+    assert g == pytest.approx(float(-trainer.critic(m.remove(x, 0)).mean().detach()), abs=1.0)
+    for n, p in m.named_parameters():
+        assert torch.equal(p, before[n]) != n.startswith("decoder."), n
+    assert all(torch.equal(a, b) for a, b in zip(critic, trainer.critic.parameters(),
+                                                  strict=True))
+    _, h1 = train("udor", 0, 1, generator_step="decoder")     # one iteration: same start
+    joint, hj = train("udor", 0, 1)
+    assert hj[0]["loss"] == pytest.approx(h1[0]["loss"] + w.gan * hj[0]["gan"], rel=1e-5)
+    state = trainer.state_dict()
+    assert "opt_gen" in state and "opt_gen" not in joint.state_dict()

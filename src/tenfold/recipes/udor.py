@@ -73,6 +73,8 @@ class UDORConfig:
                       "tanh on [-1, 1] = sigmoid on [0, 1])"] = "linear"
     cls_warmup: Annotated[int, Rule(low=1, meaning="iterations of the linear warm-up of the fuzzy "
                                                    "weight in the *-warmup methods")] = 300
+    generator_step: Annotated[Literal["joint", "decoder"], "GAN generator term in the auto-"
+                              "encoder step (joint) or a decoder-only step (official)"] = "joint"
     ch: int = 12
     iters: int = 150
     batch_size: int = 64
@@ -207,6 +209,7 @@ def train_method(method: str, data: dict[str, object], config: UDORConfig, ctx) 
                              critic_steps=config.critic_steps, critic_ch=config.critic_ch,
                              iters_per_step=config.iters_per_step, fuzzy=fuzzy,
                              cls_warmup=config.cls_warmup if warmup else 0,
+                             generator_step=config.generator_step,
                              weights=METHOD_WEIGHTS[weights])
     train = data["train"]
     trainer = UDORTrainer(model, train.images, settings, ctx.generator(1), present=train.present)

@@ -15,9 +15,10 @@ batch of training images. A term with weight 0 is not computed. Presets:
 :data:`METHOD_WEIGHTS` (``udor``, ``udor-nogan``, ``udor-nofuzzy``, ``ae``, ``s-ae``).
 
 Deviations from the official code (documented in docs/methods/udor.md): the removed part ``k``
-is re-drawn every iteration (official: fixed per image when the data set is written); the GAN's
-generator term is part of the auto-encoder step, so it also reaches the encoder (official: a
-separate decoder-only Adam step); the critic's real batch is a random batch (official: the
+is re-drawn every iteration (official: fixed per image when the data set is written); by
+default (``generator_step="joint"``) the GAN's generator term is part of the auto-encoder step,
+so it also reaches the encoder (official, ``generator_step="decoder"``: a separate decoder-only
+Adam step); the critic's real batch is a random batch (official: the
 previous one).
 """
 
@@ -38,6 +39,7 @@ from tenfold.udor.losses import (
 from tenfold.udor.model import UDOR, Critic
 
 FuzzyForm = Literal["official", "marginal"]
+GeneratorStep = Literal["joint", "decoder"]
 FUZZY = {"official": fuzzy_loss, "marginal": fuzzy_marginal_loss}
 
 
@@ -88,6 +90,10 @@ class TrainSettings:
     #: iterations over which the fuzzy weight ramps linearly from ``w_cls / cls_warmup`` to
     #: ``w_cls`` (0: none, the official schedule; a deviation, see :meth:`UDORTrainer.cls_scale`)
     cls_warmup: int = 0
+    #: where the GAN's generator term ``−mean D(x̂)`` is minimised: ``"joint"`` inside the
+    #: auto-encoder step (reaches the encoder too), ``"decoder"`` in a separate step over the
+    #: decoder only with the critic's optimiser settings (official)
+    generator_step: GeneratorStep = "joint"
     weights: Weights = field(default_factory=Weights)
 
     def __post_init__(self) -> None:
@@ -97,6 +103,9 @@ class TrainSettings:
             raise ValueError(f"cls_warmup: expected ≥ 0 iterations, got {self.cls_warmup}")
         if self.critic_steps < 0 or self.gp_weight < 0 or min(self.lr, self.lr_critic) <= 0:
             raise ValueError("critic_steps and gp_weight ≥ 0 and learning rates > 0 expected")
+        if self.generator_step not in ("joint", "decoder"):
+            raise ValueError(f"generator_step: expected 'joint' or 'decoder', got "
+                             f"{self.generator_step!r}")
         if self.fuzzy not in FUZZY:
             raise ValueError(f"fuzzy: expected one of {', '.join(FUZZY)}, got {self.fuzzy!r}")
         if min(vars(self.weights).values()) < 0:
@@ -130,6 +139,10 @@ class UDORTrainer:
                                           settings.critic_ch).to(self.device)
             self.opt_critic = torch.optim.Adam(self.critic.parameters(), settings.lr_critic,
                                                betas=settings.critic_betas)
+        self.opt_gen = None
+        if w.gan > 0 and settings.generator_step == "decoder":
+            self.opt_gen = torch.optim.Adam(model.decoder.parameters(), settings.lr_critic,
+                                            betas=settings.critic_betas)
         self.diagnostics: dict[str, float] = {}
         self.epoch = 0
         self.iteration = 0
@@ -170,9 +183,20 @@ class UDORTrainer:
                     "p_own": float(p.gather(2, own.view(1, -1, 1).expand(len(x), -1, 1)).mean())}
         if w.sup > 0:
             out["sup"] = supervised_part_loss(m.classify_parts(z), present)
-        if w.gan > 0:
+        if w.gan > 0 and self.opt_gen is None:
             out["gan"] = -self.critic(x_removed).mean()
         return out, x_removed
+
+    def generator_update(self, x: Tensor, parts: Tensor) -> float:
+        """The official decoder-only GAN step: minimise ``w_gan · (−mean D(Dec(E(x) ⊙ m_k)))``
+        over the decoder's parameters (the code is held fixed); returns ``−mean D``."""
+        with torch.no_grad():
+            r = self.model.remove_code(self.model.encode(x), parts)
+        g = -self.critic(self.model.decode(r)).mean()
+        self.opt_gen.zero_grad(set_to_none=True)
+        (self.s.weights.gan * g).backward()
+        self.opt_gen.step()
+        return float(g.detach())
 
     def cls_scale(self, iteration: int | None = None) -> float:
         """Factor on the fuzzy weight at ``iteration`` (default: the next one):
@@ -195,6 +219,8 @@ class UDORTrainer:
         self.opt.step()
         stats = {k: float(v.detach()) for k, v in terms.items()}
         stats.update(self.diagnostics)
+        if self.opt_gen is not None:
+            stats["gan"] = self.generator_update(x, parts.to(self.device))
         if self.critic is not None:
             fake = x_removed.detach()
             for _ in range(self.s.critic_steps):
@@ -227,6 +253,8 @@ class UDORTrainer:
         if self.critic is not None:
             state["critic"] = self.critic.state_dict()
             state["opt_critic"] = self.opt_critic.state_dict()
+        if self.opt_gen is not None:
+            state["opt_gen"] = self.opt_gen.state_dict()
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -237,3 +265,5 @@ class UDORTrainer:
         if self.critic is not None:
             self.critic.load_state_dict(state["critic"])
             self.opt_critic.load_state_dict(state["opt_critic"])
+        if self.opt_gen is not None:
+            self.opt_gen.load_state_dict(state["opt_gen"])
