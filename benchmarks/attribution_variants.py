@@ -53,6 +53,10 @@ VARIANTS = {
     "logistic-S5-C1-guided": ("as logistic-S5-C1, the rule started at guided backprop",
                               {"rule": "logistic", "mask_smoothing": "5",
                                "contrast_weight": "1.0", "rule_init": "guided"}),
+    "logistic-S5-C1-lr0.01": ("as logistic-S5-C1 with Adam lr 0.01 instead of 0.1 (the lr, "
+                              "too, chosen on validation)",
+                              {"rule": "logistic", "mask_smoothing": "5",
+                               "contrast_weight": "1.0", "rule_lr": "0.01"}),
     "logistic-S5-C1-160": ("as logistic-S5-C1 with 160 fit steps instead of 80",
                            {"rule": "logistic", "mask_smoothing": "5", "contrast_weight": "1.0",
                             "rule_steps": "160"}),
