@@ -346,7 +346,7 @@ register_recipe(Recipe(
                   "rule_batch_size": 32, "ig_steps": 32, "curve_steps": 16,
                   "seeds": [0, 1, 2, 3, 4]},
     },
-    datasets=DATASETS, baseline="gradient", primary_metric="energy", quick_minutes=1.3,
+    datasets=DATASETS, baseline="gradient", primary_metric="energy", quick_minutes=1.0,
     summary="learned ReLU backward rules vs gradient / guided / deconvnet / Grad-CAM / IG: "
             "localisation on digits with known boxes",
 ))
