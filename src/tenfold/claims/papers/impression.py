@@ -72,15 +72,45 @@ _OURS_TRANS = ("digits, 48 images per seed (16 per pair: 1→7, 3→8, 0→6), 2
 
 
 def _target(id_: str, claim: str, metric: str, paper: Paper, source: str, ours: str,
-            baseline: str, dataset: str = "digits", arm: str = "impression", **kw) -> Claim:
+            baseline: str | None, dataset: str = "digits", arm: str = "impression",
+            higher: bool = True, **kw) -> Claim:
     return Claim(id=id_, method="impression", dataset=dataset, target=_ISSUE, claim=claim,
-                 metric=metric, higher_is_better=True, kind="difference", arm=arm,
+                 metric=metric, higher_is_better=higher,
+                 kind="value" if baseline is None else "difference", arm=arm,
                  baseline=baseline, paper=paper, protocol="impression space (abstract)",
                  ours=ours, results=(source,), **kw)
 
 
 _RET = Paper(0.0, "retrieval: impression ≥ penultimate on digits")
 _RET_CIFAR = Paper(0.0, "retrieval: impression ≥ penultimate on CIFAR-10")
+_TIMING = "impression_timing.json"
+_OURS_TIMING = ("3 rounds on the shared 2-core CPU (load noted in the file); the quick preset "
+                "in a child process with an empty artefact cache and one torch thread")
+# CIFAR-10 retrieval regimes of benchmarks/impression_retrieval.py (template quality is the axis):
+# section -> what the template is; 1,000 test images, views chosen on 1,000 training images
+_C10_REGIMES = {
+    "c10-32px-e4": "32 px, 5,000 images, 4 epochs",
+    "c10-16px-depth4-e8": "16 px, four stages, 10,000 images, 8 epochs",
+    "c10-32px-e8": "32 px, 10,000 images, 8 epochs",
+    "c10-16px-50k-e8": "16 px, all 50,000 training images, 8 epochs",
+}
+
+
+def _c10_regime(section: str, what: str) -> tuple[Claim, ...]:
+    ours = (f"CIFAR-10, a small ResNet template ({what}, one CPU thread), LOO 1-NN of 1,000 "
+            "test images, 3 paired seeds")
+    return tuple(_target(f"impression-target-retrieval-{section.replace('c10-', 'cifar10-')}"
+                         f"{suffix}", f"Retrieval on CIFAR-10 with the template {section} "
+                         f"({what}): {label} at least as good as the penultimate features.",
+                         "retrieval_1nn", _RET_CIFAR,
+                         f"impression_retrieval_cifar10.json#{section}", ours, "penultimate",
+                         dataset="cifar10", arm=arm)
+                 for suffix, arm, label in (
+                     ("", "impression", "impressions"),
+                     ("-selected", "impression-selected", "the view chosen on training "
+                                                          "images")))
+
+
 _TRANS = Paper(0.0, "translation: verifier success above CE-only at equal or higher SSIM")
 _SYNTH = Paper(0.0, "synthesis: student beats DeepInversion-style and noise; gap to real")
 _ANCHORS = Paper(None, "reconstruction reported against its anchors; which settings move it")
@@ -110,6 +140,12 @@ TARGETS = (
             "(5,000 images, 4 epochs: accuracy 0.44).", "retrieval_1nn", _RET_CIFAR,
             "impression_retrieval_cifar10.json#c10-16px-e4", "CIFAR-10 at 16 px, 1,000 test "
             "images, 3 paired seeds, CPU", "penultimate", dataset="cifar10"),
+    _target("impression-target-retrieval-cifar10-weak-selected", "The same with the view "
+            "chosen on training images.", "retrieval_1nn", _RET_CIFAR,
+            "impression_retrieval_cifar10.json#c10-16px-e4", "CIFAR-10 at 16 px, 1,000 test "
+            "images, 3 paired seeds, CPU", "penultimate", dataset="cifar10",
+            arm="impression-selected"),
+    *(row for section, what in _C10_REGIMES.items() for row in _c10_regime(section, what)),
     _target("impression-target-translation-verifier", "Translation by impression matching "
             "succeeds (independent verifier) more often than CE-only at 5× the step, on every "
             "seed.", "translate_verifier", _TRANS, "impression_translation.json", _OURS_TRANS,
@@ -140,4 +176,12 @@ TARGETS = (
             "same-class", unit=" dB"),
     _target("impression-target-recon-depth4-ssim", "The same in SSIM (reported).", "recon_ssim",
             _ANCHORS, "impression_recon.json#steps1000-depth4", _RECON, "same-class"),
+    _target("impression-target-quick-cpu", "`tenfold run impression --preset quick` (3 seeds) "
+            "takes at most 10 minutes on 2 cores (CPU seconds, first run: templates trained).",
+            "cpu_s", Paper(600.0, "`quick` preset ≤ 10 minutes on 2 cores"), _TIMING,
+            _OURS_TIMING, None, arm="quick-preset", higher=False, unit=" s"),
+    _target("impression-target-decode-timed", "`decode` of a batch of 64 digits at 1,000 "
+            "steps, timed (wall seconds, one torch thread; reported).", "wall_s",
+            Paper(None, "decode of a batch of 64 digits at 1,000 steps timed"), _TIMING,
+            _OURS_TIMING, None, arm="decode", higher=False, unit=" s"),
 )
