@@ -246,7 +246,8 @@ register_recipe(Recipe(
         # the official Multi-MNIST run: 20k canvases (we train on 8k as its 0.8 split), batch
         # 64, about 1,875 iterations, 5 critic steps
         "paper": {"dataset": "mnist", "num_train": 8000, "num_test": 2000, "iters": 1875,
-                  "ch": 32, "critic_steps": 5, "critic_ch": 32, "probe_train": 1500,
+                  "ch": 32, "critic_steps": 5, "critic_ch": 32, "generator_step": "decoder",
+                  "probe_train": 1500,
                   "group_size": 100,
                   "methods": ("udor", "udor-nogan", "udor-marginal", "ae", "s-ae"),
                   "seeds": [0, 1, 2]},
