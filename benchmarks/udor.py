@@ -49,8 +49,9 @@ UDOR_VARIANTS = ("udor", "udor-nogan", "udor-marginal", "udor-marginal-nogan")
 #: * ``sigmoid``: the benchmark budget with the official bounded decoder output (tanh on
 #:   [−1, 1] = sigmoid on [0, 1]) for UDOR and the plain AE;
 #: * ``long_gan``: ``long`` with the official GAN schedule at the cheap critic width: five
-#:   critic steps per iteration and the generator term in a decoder-only step, for UDOR (the
-#:   AE and S-AE do not use the critic: they repeat ``long``'s runs, a determinism check);
+#:   critic steps per iteration and the generator term in a decoder-only step, for UDOR only;
+#:   the AE and S-AE do not use the critic, so their runs would repeat ``long``'s bit for bit:
+#:   the comparisons take them from ``udor_long.json`` (``--reference``; the file records it);
 #: * ``paper``: the official budget (1,875 iterations, width 32, five critic steps of width 32,
 #:   decoder-only generator step) with the ``long`` methods: the regime left for a GPU
 #:   (``--device cuda``); on this CPU it would take hours.
@@ -60,7 +61,7 @@ REGIMES: dict[str, tuple[dict[str, object], tuple[str, ...]]] = {
              ("udor", "udor-nogan", "udor-nogan-warmup", "ae", "s-ae")),
     "sigmoid": ({**BENCH, "output": "sigmoid"}, ("udor", "ae")),
     "long_gan": ({**BENCH, "iters": 1500, "cls_warmup": 300, "checkpoint_every": 12,
-                  "critic_steps": 5, "generator_step": "decoder"}, ("udor", "ae", "s-ae")),
+                  "critic_steps": 5, "generator_step": "decoder"}, ("udor",)),
     "paper": ({**BENCH, "iters": 1875, "ch": 32, "critic_steps": 5, "critic_ch": 32,
                "generator_step": "decoder", "cls_warmup": 300, "checkpoint_every": 15},
               ("udor", "udor-nogan", "udor-nogan-warmup", "ae", "s-ae")),
@@ -148,6 +149,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--methods", nargs="+", default=None,
                    help="default: the regime's methods")
+    p.add_argument("--reference", type=Path, default=None,
+                   help="a results file of the same seeds and settings whose per-seed metrics "
+                        "of methods not run here (ae, s-ae) enter the tables and comparisons")
     p.add_argument("--device", default="cpu", help="cpu, cuda, auto (the runtime's names)")
     p.add_argument("--regime", choices=tuple(REGIMES), default="mnist",
                    help="pinned settings and methods (REGIMES); default: the BENCH budget")
@@ -175,6 +179,9 @@ def main(argv: list[str] | None = None) -> None:
         "settings_pinned": {} if args.tiny else pinned_settings, "layouts": {}}
     pinned = [] if args.tiny else [f"{k}={v}" for k, v in pinned_settings.items()]
     per_layout: dict[str, dict[int, dict]] = {s: {} for s in args.slots}
+    reference = read_json(args.reference)["layouts"] if args.reference else {}
+    if args.reference:
+        result["reference"] = str(args.reference)
     train_times: dict[str, dict[str, list[float]]] = {s: {} for s in args.slots}
     cpu_start = time.process_time()
     with tempfile.TemporaryDirectory() as out:
@@ -188,15 +195,20 @@ def main(argv: list[str] | None = None) -> None:
                                  keep_checkpoints=False)
                 summary = read_json(path / "summary.json")
                 per_seed[seed] = summary["per_seed"][str(seed)]
+                ref = reference.get(slots, {}).get("per_seed", {}).get(str(seed), {})
+                extra = {m: v for m, v in ref.items() if m not in per_seed[seed]}
+                per_seed[seed] = {**per_seed[seed], **extra}
                 timings = read_json(path / "timings.json")[str(seed)]
                 for m in methods:
                     train_s.setdefault(m, []).append(timings[m]["train_s"])
                 metrics = per_seed[seed][methods[0]].keys()
+                scored = (*methods, *(m for m in extra if m not in methods))
                 result["layouts"][slots] = {
                     "settings": summary["settings"], "seeds": sorted(per_seed),
                     "table": {m: {k: mean_std([per_seed[s][m][k] for s in per_seed])
-                                  for k in metrics} for m in methods},
-                    "comparisons": comparisons(per_seed, methods),
+                                  for k in metrics} for m in scored},
+                    "comparisons": comparisons(per_seed, scored),
+                    "from_reference": sorted(extra),
                     "per_seed": per_seed, "train_seconds": train_s}
                 result["wall_seconds"] = time.perf_counter() - start
                 result["cpu_seconds"] = time.process_time() - cpu_start
