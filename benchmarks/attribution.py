@@ -32,9 +32,10 @@ from harness import parse, parser, read_json, record, write_result
 BENCH_SETTINGS = {"train_size": 2000, "epochs": 15, "eval_size": 100, "rule_steps": 80,
                   "ig_steps": 32, "curve_steps": 16}
 
-SELECTION = ("the learned rule's settings (recipe defaults) were chosen on validation canvases "
-             "(eval_split=val, built from the training digits, disjoint from the test images) "
-             "by benchmarks/attribution_variants.py; this file scores the test canvases")
+SELECTION = ("the learned rule's settings (the recipe defaults, and any --set overrides listed "
+             "in 'overrides') were chosen on validation canvases (eval_split=val, built from the "
+             "training digits, disjoint from the test images) by "
+             "benchmarks/attribution_variants.py; this file scores the test canvases")
 
 
 def mean_std(values: list[float]) -> dict[str, float]:

@@ -3,6 +3,9 @@
 the benchmark reports on), to choose the recipe's default without looking at the test images.
 
     python benchmarks/attribution_variants.py --seeds 0 1 2
+    TENFOLD_DATA=../shared/data python benchmarks/attribution_variants.py --seeds 0 1 2 \
+        --dataset distractor-mnist --variants ... \
+        --out benchmarks/results/attribution_variants_mnist.json
 
 Writes ``benchmarks/results/attribution_variants.json``: per variant the recipe settings that
 differ, per-seed validation energy-in-box / pointing / deletion / insertion / sanity Spearman of
@@ -53,6 +56,10 @@ VARIANTS = {
     "logistic-S5-C1-guided": ("as logistic-S5-C1, the rule started at guided backprop",
                               {"rule": "logistic", "mask_smoothing": "5",
                                "contrast_weight": "1.0", "rule_init": "guided"}),
+    "logistic-S9-C1": ("logistic rule, 9x9-smoothed mask + contrastive term (weight 1)",
+                       {"rule": "logistic", "mask_smoothing": "9", "contrast_weight": "1.0"}),
+    "logistic-S5-C3": ("logistic rule, 5x5-smoothed mask + contrastive term (weight 3)",
+                       {"rule": "logistic", "mask_smoothing": "5", "contrast_weight": "3.0"}),
     "logistic-S5-C1-lr0.01": ("as logistic-S5-C1 with Adam lr 0.01 instead of 0.1 (the lr, "
                               "too, chosen on validation)",
                               {"rule": "logistic", "mask_smoothing": "5",
@@ -77,11 +84,13 @@ def select(variants: dict) -> str | None:
 def main() -> None:
     p = parser("attribution_variants", __doc__.split("\n\n")[0])
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--dataset", default="distractor-digits",
+                   choices=["distractor-digits", "distractor-mnist"])
     p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     args = parse(p)
     from tenfold.runtime.launch import start_run
 
-    result = record("attribution_variants", args, seeds=args.seeds, dataset="distractor-digits",
+    result = record("attribution_variants", args, seeds=args.seeds, dataset=args.dataset,
                     pinned=BENCH_SETTINGS, sweep_settings=SWEEP_SETTINGS, eval_split="val",
                     torch_threads=args.threads, variants={})
     # A sweep may run in parts (below), so one command's arguments are not the file's settings:
@@ -92,7 +101,7 @@ def main() -> None:
     if out.exists():    # a sweep run in parts: keep the variants measured by earlier commands
         old = read_json(out)
         if (old.get("seeds") == args.seeds and old.get("pinned") == BENCH_SETTINGS
-                and old.get("eval_split") == "val"):
+                and old.get("eval_split") == "val" and old.get("dataset") == args.dataset):
             result["variants"] = {k: v for k, v in old["variants"].items()
                                   if k not in args.variants}
             result["command"] = old["command"] + " && " + result["command"]
@@ -101,7 +110,7 @@ def main() -> None:
         settings = {**BENCH_SETTINGS, **SWEEP_SETTINGS, **overrides}
         start, cpu = time.perf_counter(), time.process_time()
         with tempfile.TemporaryDirectory() as tmp:
-            path = start_run("attribution", preset="quick", dataset="distractor-digits",
+            path = start_run("attribution", preset="quick", dataset=args.dataset,
                              seeds=args.seeds, overrides=[f"{k}={v}" for k, v in settings.items()],
                              out=tmp, keep_checkpoints=False)
             per_seed = read_json(path / "summary.json")["per_seed"]
