@@ -16,7 +16,10 @@ elsewhere, so the map must be class-specific; the small ResNet reaches ~93 % in 
 ``cluttered-digits`` (embedded; a digit among fragments of others, 10 classes; ~60 %) and
 ``distractor-mnist`` (the same as distractor-digits from the MNIST files of the data mirror).
 The learned rule is ``rule="logistic"`` (default, cheap) or ``"mlp"``
-(:mod:`tenfold.explain.rules`).
+(:mod:`tenfold.explain.rules`), fitted on a 5x5-smoothed mask with the class-contrastive term
+(``mask_smoothing``, ``contrast_weight``; chosen on validation canvases). ``eval_split="val"``
+scores validation canvases (:func:`validation_set`, disjoint from the test images) instead of
+the test ones, for choosing settings.
 """
 
 from __future__ import annotations
