@@ -9,7 +9,8 @@ import pytest
 from tenfold.errors import ConfigError
 from tenfold.runtime.launch import plan_run, start_run
 
-METRICS = {"rec_mae", "visual_error", "do_nothing_error", "visual_ratio", "modularity",
+METRICS = {"rec_mae", "visual_error", "do_nothing_error", "empty_canvas_error", "visual_ratio",
+           "modularity",
            "matchings_agree", "macro_f1", "micro_f1", "macro_precision", "macro_recall",
            "micro_precision", "micro_recall"}
 

@@ -24,6 +24,13 @@ def test_oracle_renderer_scores_zero_and_do_nothing_scores_one(data):
     ignore = data.images[:, None].expand(-1, 3, -1, -1, -1)
     same = metrics.visual_integrity(ignore, data.removed, data.present, data.images)
     assert same["ratio"] == pytest.approx(1.0)
+    # an empty canvas for every removal scores the "empty" scale, which is the mean over
+    # categories of 255 · mean |x^{−c}| over the images holding c
+    blank = metrics.visual_integrity(torch.zeros_like(data.removed), data.removed, data.present,
+                                     data.images)
+    direct = sum(255 * data.removed[data.present[:, c], c].abs().mean() for c in range(3)) / 3
+    assert blank["error"] == pytest.approx(blank["empty"], rel=1e-6)
+    assert blank["empty"] == pytest.approx(float(direct), rel=1e-5) and out["empty"] > 0
 
 
 def test_permuted_parts_score_the_same_after_matching(data):

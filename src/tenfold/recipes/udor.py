@@ -145,6 +145,7 @@ def evaluate(model: UDOR, data: dict[str, object], config: UDORConfig) -> dict[s
                                       model.num_parts)
     scores = {"rec_mae": float(255 * (recon - test.images).abs().mean()),
               "visual_error": vis["error"], "do_nothing_error": vis["do_nothing"],
+              "empty_canvas_error": vis["empty"],
               "visual_ratio": vis["ratio"], "modularity": mod["modularity"],
               "matchings_agree": float(vis["matching"] == cls["matching"])}
     for key in ("macro_f1", "micro_f1", "macro_precision", "macro_recall", "micro_precision",

@@ -62,7 +62,9 @@ def visual_integrity(predicted: Tensor, removed: Tensor, present: Tensor, images
         images: ``(N, C, S, S)`` originals (for the "do nothing" scale).
 
     Returns:
-        ``error`` and ``do_nothing`` (0–255 scale), ``ratio = error / do_nothing``,
+        ``error`` and two scales (0–255): ``do_nothing`` (the input returned unchanged) and
+        ``empty`` (an empty canvas returned for every removal, ``255 · mean |x^{−c}|``); a
+        removal above ``empty`` is worse than erasing everything; ``ratio = error / do_nothing``,
         ``per_category`` errors, ``matching`` (part of each category) and the full ``matrix``
         ``(P, K)``.
     """
@@ -88,8 +90,10 @@ def visual_integrity(predicted: Tensor, removed: Tensor, present: Tensor, images
         matching[c] = int(r)
     per_cat = [float(matrix[matching[c], c]) for c in range(num_k)]
     nothing = 255 * ((images[:, None] - removed).abs().flatten(2).mean(2) * weight).sum(0)
+    empty = 255 * (removed.abs().flatten(2).mean(2) * weight).sum(0)
     error, do_nothing = float(np.mean(per_cat)), float(nothing.mean())
-    return {"error": error, "do_nothing": do_nothing, "ratio": error / do_nothing,
+    return {"error": error, "do_nothing": do_nothing, "empty": float(empty.mean()),
+            "ratio": error / do_nothing,
             "per_category": per_cat, "matching": matching, "matrix": matrix.tolist()}
 
 
