@@ -201,8 +201,10 @@ def main(argv: list[str] | None = None) -> None:
                 timings = read_json(path / "timings.json")[str(seed)]
                 for m in methods:
                     train_s.setdefault(m, []).append(timings[m]["train_s"])
-                metrics = per_seed[seed][methods[0]].keys()
                 scored = (*methods, *(m for m in extra if m not in methods))
+                # metrics every method has on every seed (a reference file may predate one)
+                metrics = [k for k in per_seed[seed][methods[0]]
+                           if all(k in per_seed[s][m] for s in per_seed for m in scored)]
                 result["layouts"][slots] = {
                     "settings": summary["settings"], "seeds": sorted(per_seed),
                     "table": {m: {k: mean_std([per_seed[s][m][k] for s in per_seed])
