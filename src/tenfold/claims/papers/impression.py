@@ -92,6 +92,7 @@ _C10_REGIMES = {
     "c10-32px-e4": "32 px, 5,000 images, 4 epochs",
     "c10-16px-depth4-e8": "16 px, four stages, 10,000 images, 8 epochs",
     "c10-32px-e8": "32 px, 10,000 images, 8 epochs",
+    "c10-32px-25k-e8": "32 px, 25,000 images, 8 epochs",
     "c10-16px-50k-e8": "16 px, all 50,000 training images, 8 epochs",
 }
 
