@@ -21,6 +21,12 @@ _OURS_LONG = ("Multi-MNIST from the mirror's MNIST files, 8,000 / 1,000 canvases
               "of width 8 (official five of width 32); logistic probe, Hungarian matching; "
               "3 paired seeds, CPU")
 _FILE_LONG = "udor_long.json"
+_OURS_LONG_GAN = ("as at 1,500 iterations (width 16) but with the official GAN schedule: five "
+                  "critic steps of width 8 (official: width 32) per iteration and the generator "
+                  "term in a decoder-only step; AE and S-AE from udor_long.json (they do not use "
+                  "the critic); logistic probe, Hungarian matching; 3 paired seeds, CPU")
+#: layout -> results file of the official-GAN-schedule regime (one file per layout)
+_FILES_LONG_GAN = {"fixed": "udor_long_gan.json"}
 _LAYOUTS = {"fixed": "fixed slots", "offset": "slots jittered by ±4 px"}
 _ISSUE = "issue #20"
 
@@ -40,7 +46,8 @@ CLAIMS = tuple(_f1_claim(layout) for layout in _LAYOUTS)
 def _targets(layout: str, regime: str = "", file: str = _FILE, ours: str = _OURS
              ) -> tuple[Claim, ...]:
     """The issue's three targets on one layout, read from ``file`` (``regime``: the id's
-    prefix, ``""`` for the 500-iteration benchmark, ``"long-"`` for 1,500 iterations)."""
+    prefix, ``""`` for the 500-iteration benchmark, ``"long-"`` for 1,500 iterations,
+    ``"long-gan-"`` for 1,500 iterations with the official GAN schedule)."""
     where = _LAYOUTS[layout]
     common = dict(method="udor", dataset="mnist", arm="udor", protocol=_PROTOCOL, ours=ours,
                   results=(f"{file}#{layout}",), target=_ISSUE)
@@ -78,4 +85,6 @@ def _nogan_f1(layout: str) -> Claim:
 TARGETS = (tuple(t for layout in _LAYOUTS for t in _targets(layout))
            + tuple(t for layout in _LAYOUTS
                    for t in _targets(layout, "long-", _FILE_LONG, _OURS_LONG))
-           + tuple(_nogan_f1(layout) for layout in _LAYOUTS))
+           + tuple(_nogan_f1(layout) for layout in _LAYOUTS)
+           + tuple(t for layout, file in _FILES_LONG_GAN.items()
+                   for t in _targets(layout, "long-gan-", file, _OURS_LONG_GAN)))
