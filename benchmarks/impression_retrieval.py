@@ -14,7 +14,7 @@ Writes ``benchmarks/results/impression_retrieval[_cifar10].json``, rewritten aft
     python benchmarks/impression_retrieval.py --seeds 0 1 2
     python benchmarks/impression_retrieval.py --dataset cifar10 --seeds 0 1 2 \
         --templates c10-16px-e4 c10-16px-e8 c10-16px-depth4-e8 c10-32px-e4 c10-32px-e8 \
-        c10-32px-25k-e8 c10-16px-50k-e8
+        c10-32px-25k-e8 c10-16px-50k-e8 c10-16px-50k-e15
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ TEMPLATES = {
                         "template_epochs=8"],
     "c10-16px-50k-e8": ["image_size=16", "template_widths=16,32,64", "train_subset=0",
                         "template_epochs=8"],
+    "c10-16px-50k-e15": ["image_size=16", "template_widths=16,32,64", "train_subset=0",
+                         "template_epochs=15"],
 }
 COMMON = {"digits": ["image_size=16", "train_subset=0", "retrieval_images=360",
                      "template_epochs=6", "lr=0.002",

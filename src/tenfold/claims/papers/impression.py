@@ -94,6 +94,7 @@ _C10_REGIMES = {
     "c10-32px-e8": "32 px, 10,000 images, 8 epochs",
     "c10-32px-25k-e8": "32 px, 25,000 images, 8 epochs",
     "c10-16px-50k-e8": "16 px, all 50,000 training images, 8 epochs",
+    "c10-16px-50k-e15": "16 px, all 50,000 training images, 15 epochs",
 }
 
 
