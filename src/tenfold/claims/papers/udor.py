@@ -26,7 +26,7 @@ _OURS_LONG_GAN = ("as at 1,500 iterations (width 16) but with the official GAN s
                   "term in a decoder-only step; AE and S-AE from udor_long.json (they do not use "
                   "the critic); logistic probe, Hungarian matching; 3 paired seeds, CPU")
 #: layout -> results file of the official-GAN-schedule regime (one file per layout)
-_FILES_LONG_GAN = {"fixed": "udor_long_gan.json"}
+_FILES_LONG_GAN = {"fixed": "udor_long_gan.json", "offset": "udor_long_gan_offset.json"}
 _LAYOUTS = {"fixed": "fixed slots", "offset": "slots jittered by ±4 px"}
 _ISSUE = "issue #20"
 
