@@ -255,6 +255,6 @@ register_recipe(Recipe(
     },
     datasets=DATASETS,
     baseline="s-ae", primary_metric="macro_f1",
-    quick_minutes=1.0,  # 3 seeds, --threads 1: 58 s wall, 52 s CPU (load 3.5)
+    quick_minutes=1.0,  # 3 seeds, --threads 1: 55.8 s wall, 54.5 s CPU (load 0.4-0.8)
     summary="UDOR object-part disassembly vs AE / S-AE (removal error vs exact GT, part F1)",
 ))
