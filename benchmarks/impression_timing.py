@@ -34,10 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import torch
-import torch.nn.functional as F
-
 import harness
+from impression import decode_timing
 
 ROOT = Path(__file__).resolve().parent.parent
 WIDTHS = (16, 32, 64)           # the digits benchmark's template (PINNED in impression.py)
@@ -46,28 +44,9 @@ SIZE = 16
 
 def decode_round(images: int, steps: int) -> dict[str, float]:
     """Seconds (wall and CPU) of one ``decode`` of ``images`` digits at ``steps`` steps."""
-    from tenfold.data.tensor_images import image_tensors
-    from tenfold.impression import TemplateNetwork, decode, template_classifier
-
-    x, _ = image_tensors("digits")["train"]
-    x = F.interpolate(x.float(), size=(SIZE, SIZE), mode="bilinear",
-                      align_corners=False).clamp(0, 1)[:2000]
-    torch.manual_seed(0)
-    net = template_classifier(WIDTHS, x)
-    for m in net.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            m.momentum = None               # cumulative average: one pass sets the statistics
-    net.train()
-    with torch.no_grad():
-        net(x)
-    template = TemplateNetwork(net)
-    target = template.encode(x[:images])
-    wall, cpu = time.perf_counter(), time.process_time()
-    decode(template, target, "noise", image_shape=tuple(x.shape[1:]), steps=steps,
-           iterations_per_step=steps, generator=torch.Generator().manual_seed(0),
-           first_layer_weight=10.0, tv=1e-3, jitter=1)
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    return {"wall_s": wall, "cpu_s": cpu, "ms_per_step": 1000 * wall / steps}
+    row = decode_timing("digits", WIDTHS, SIZE, images, steps)
+    return {"wall_s": row["seconds"], "cpu_s": row["cpu_seconds"],
+            "ms_per_step": row["ms_per_step"]}
 
 
 def quick_round(preset: str, threads: int | None = None) -> dict[str, float]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tenfold.claims.adapters import load_source, merge_records
+from tenfold.claims.doc_tables import rounds_to, table_after
 from tenfold.runtime.stats import mean_std
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -16,31 +17,10 @@ RESULTS = ROOT / "benchmarks" / "results"
 DOCS = ROOT / "docs" / "methods"
 
 
-def _table_after(text: str, anchor: str) -> tuple[list[str], list[list[str]]]:
-    """Header and body cells of the first Markdown table after ``anchor`` in ``text``."""
-    start = text.index(anchor)
-    lines = text[start:].splitlines()
-    first = next(i for i, line in enumerate(lines) if line.startswith("| "))
-    rows = []
-    for line in lines[first:]:
-        if not line.startswith("|"):
-            break
-        rows.append([c.strip().strip("*").strip() for c in line.strip("|").split("|")])
-    return rows[0], rows[2:]
-
-
-def _rounds_to(shown: str, exact: float) -> bool:
-    """Whether the page's number ``shown`` is ``exact`` rounded to its decimals (either way at
-    an exact tie; a Unicode minus read as ``-``)."""
-    shown = shown.strip().replace("−", "-")
-    half = 0.5 * 10 ** -len(shown.split(".")[1]) if "." in shown else 0.5
-    return abs(float(shown) - exact) <= half + 1e-9
-
-
 def _check_cell(cell: str, values: list[float], where: str) -> None:
     """``"0.978 ± 0.020"`` (or a bare mean) against the mean ± sample std of ``values``."""
     st = mean_std(values)
-    ok = all(_rounds_to(x, v) for x, v in zip(cell.split(" ± "), (st["mean"], st["std"]),
+    ok = all(rounds_to(x, v) for x, v in zip(cell.split(" ± "), (st["mean"], st["std"]),
                                                strict=False))
     assert ok, f"{where}: page {cell!r}, file {st['mean']:.4f} ± {st['std']:.4f}"
 
@@ -50,7 +30,7 @@ def _check_per_seed(cell: str, values: list[list[float]], where: str) -> None:
     ``values[seed][metric]``."""
     groups = [g.split(" / ") for g in cell.split(", ")]
     ok = len(groups) == len(values) and all(
-        len(g) == len(v) and all(_rounds_to(x, y) for x, y in zip(g, v, strict=True))
+        len(g) == len(v) and all(rounds_to(x, y) for x, y in zip(g, v, strict=True))
         for g, v in zip(groups, values, strict=True))
     assert ok, f"{where}: page {cell!r}, file {values}"
 
@@ -66,7 +46,7 @@ TRACKING_COLUMNS = {"MOTA": "mota", "IDF1": "idf1", "HOTA": "hota", "DetA": "det
     ("### PETS09-S2L1, public detections", "pets"),
 ])
 def test_tracking_tables_match_tracking_json(anchor, section):
-    header, rows = _table_after((DOCS / "tracking.md").read_text(), anchor)
+    header, rows = table_after((DOCS / "tracking.md").read_text(), anchor)
     assert rows and {"method", "MOTA", "IDF1"} <= set(header)
     checked = 0
     for row in rows:
@@ -84,7 +64,7 @@ def test_tracking_tables_match_tracking_json(anchor, section):
 
 def test_tracking_paired_mota_table_matches_the_per_seed_values():
     """``counting − peaks_*`` per seed, from the same density maps (tracking.json)."""
-    header, rows = _table_after((DOCS / "tracking.md").read_text(), "Paired MOTA differences")
+    header, rows = table_after((DOCS / "tracking.md").read_text(), "Paired MOTA differences")
     assert header[0] == "targets" and len(header) == 5 and len(rows) == 4
     for targets, vs_hungarian, every_h, vs_flow, every_f in rows:
         rec = merge_records(load_source(RESULTS, f"tracking.json#synthetic-{targets}"))
@@ -101,7 +81,7 @@ def test_tracking_paired_mota_table_matches_the_per_seed_values():
 
 
 def test_tracking_learned_density_table_matches_pets_net():
-    header, rows = _table_after((DOCS / "tracking.md").read_text(), "### PETS09-S2L1, learned")
+    header, rows = table_after((DOCS / "tracking.md").read_text(), "### PETS09-S2L1, learned")
     assert header[:2] == ["method", "density"] and len(rows) == 6
     rec = merge_records(load_source(RESULTS, "tracking.json#pets_net"))
     for row in rows:
@@ -114,7 +94,7 @@ def test_tracking_learned_density_table_matches_pets_net():
 
 def test_tracking_cost_table_matches_the_scaling_rows():
     """The cost table against ``scaling`` (read from the JSON: no adapter reads that list)."""
-    header, rows = _table_after((DOCS / "tracking.md").read_text(), "### Cost against video")
+    header, rows = table_after((DOCS / "tracking.md").read_text(), "### Cost against video")
     runs = json.loads((RESULTS / "tracking.json").read_text())["scaling"]
     assert len(rows) == len(runs)
     for row, run in zip(rows, runs, strict=True):
@@ -144,7 +124,7 @@ def test_twp_paired_tables_match_the_files_paired_differences(name):
     fine-tune in the file, with its mean ± std difference and wins."""
     text = (DOCS / "twp.md").read_text()
     after_af = text[text.index(f"<!-- ledger:start results {name} af -->"):]
-    header, rows = _table_after(after_af, "| method | paired ΔAP")
+    header, rows = table_after(after_af, "| method | paired ΔAP")
     assert header == ["method", "paired ΔAP vs fine-tune (wins)"]
     data = json.loads((RESULTS / name).read_text())
     paired = data["paired_vs_finetune"]
@@ -179,7 +159,7 @@ _ARMS = {"fine-tune": "finetune", "EWC": "ewc", "MAS": "mas", "LwF": "lwf", "joi
 ])
 def test_twp_computers_tables_match_their_files(anchor, source, by_label):
     """Mean ± std and per-seed AP / AF of each row (the paper's column is the paper's)."""
-    header, rows = _table_after((DOCS / "twp.md").read_text(), anchor)
+    header, rows = table_after((DOCS / "twp.md").read_text(), anchor)
     assert rows and header[:3] == ["method", "AP (%)", "AF (%)"]
     for row in rows:
         label = row[0]
@@ -200,7 +180,7 @@ def test_twp_computers_tables_match_their_files(anchor, source, by_label):
 
 
 def test_twp_lambda_t_sweep_matches_its_files():
-    header, rows = _table_after((DOCS / "twp.md").read_text(), "### λ_t sweep")
+    header, rows = table_after((DOCS / "twp.md").read_text(), "### λ_t sweep")
     assert header == ["λ_t", "AP (%)", "AF (%)", "file"] and len(rows) == 5
     for lam, ap_cell, af_cell, file_cell in rows:
         name = file_cell.strip("`")

@@ -11,6 +11,7 @@ import pytest
 
 from tenfold.claims import all_claims, all_targets, build_ledger
 from tenfold.claims.adapters import UnadaptableFile, load_source, merge_records, read_results
+from tenfold.claims.doc_tables import rounds_to, table_after
 from tenfold.claims.render import measured_text
 from tenfold.runtime.stats import mean_std
 
@@ -98,26 +99,13 @@ def test_the_benchmark_table_keeps_fractions_to_four_decimals():
     assert not hasattr(module, "in_percent")
 
 
-def _table(text: str, anchor: str, head: str) -> list[list[str]]:
-    """Body cells of the first table whose header starts with ``head`` after ``anchor``."""
-    text = text[text.index(anchor):]
-    lines = text[text.index(head):].splitlines()
-    rows = []
-    for line in lines[2:]:
-        if not line.startswith("|"):
-            break
-        rows.append([c.strip().strip("*").strip() for c in line.strip("|").split("|")])
-    return rows
-
-
 def _percent_cell(cell: str, fractions: list[float], where: str) -> None:
     """A page cell (``"63.0 ± 9.2"`` or ``"99.43"``) is the file's fractions x100 (mean, and
     sample std when shown) rounded to the cell's decimals (either way at an exact tie)."""
     parts = cell.split(" ± ")
     st = mean_std([100 * x for x in fractions])
     for shown, exact in zip(parts, (st["mean"], st["std"]), strict=False):
-        half = 0.5 * 10 ** -len(shown.split(".")[1]) if "." in shown else 0.5
-        assert abs(float(shown) - exact) <= half + 1e-9, (
+        assert rounds_to(shown, exact), (
             f"{where}: page {cell!r}, file x100 {st['mean']:.4f} ± {st['std']:.4f}")
 
 
@@ -136,7 +124,7 @@ def test_the_pages_percent_tables_are_the_files_fractions_x100(anchor, name):
     (fractions): every method's test accuracy per N and, where shown, the hybrids'."""
     text = (ROOT / "docs" / "methods" / "netgraft.md").read_text()
     rec = merge_records(load_source(RESULTS, name))
-    rows = _table(text, anchor, "| method | N = 1 |")
+    rows = table_after(text, anchor, "| method | N = 1 |")[1]
     head = text[text.index(anchor):].split("| method | ", 1)[1].split("\n", 1)[0]
     shots = [int(c.split("=")[1]) for c in head.split(" | ") if c.startswith("N =")]
     assert rows and shots
@@ -147,7 +135,7 @@ def test_the_pages_percent_tables_are_the_files_fractions_x100(anchor, name):
             _percent_cell(cell, values, f"{name} {method} N = {n}")
     if "netgraft_cifar10" in name:
         return
-    for row in _table(text, anchor, "| hybrid | N = 1 |"):
+    for row in table_after(text, anchor, "| hybrid | N = 1 |")[1]:
         metric = next(m for label, m in _HYBRIDS.items() if row[0].startswith(label))
         for n, cell in zip((1, 5, 10), row[1:], strict=True):
             values = list(rec.values("netgraft", f"{metric}_n{n}").values())

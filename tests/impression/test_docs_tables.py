@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tenfold.claims.doc_tables import rounds_to, table_after
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "methods" / "impression.md"
 RESULTS = ROOT / "benchmarks" / "results" / "impression_retrieval_cifar10.json"
@@ -19,25 +21,11 @@ _CELL = re.compile(r"^([-−+]?[\d.]+) \(([-−+]?[\d.]+) ± ([\d.]+), (\d+)/(\d
 _MEAN_STD = re.compile(r"^([\d.]+) ± ([\d.]+)$")
 
 
-def _close(shown: str, exact: float) -> bool:
-    """``shown`` is ``exact`` rounded to the shown decimals (a Unicode minus read as ``-``)."""
-    shown = shown.replace("−", "-")
-    decimals = len(shown.split(".")[1]) if "." in shown else 0
-    return abs(float(shown) - exact) <= 0.5 * 10 ** -decimals + 1e-9
-
-
 def _rows() -> list[list[str]]:
-    text = PAGE.read_text()
-    lines = text[text.index(ANCHOR):].splitlines()
-    first = next(i for i, line in enumerate(lines) if line.startswith("| "))
-    rows = []
-    for line in lines[first:]:
-        if not line.startswith("|"):
-            break
-        rows.append([c.strip().strip("*").strip() for c in line.strip("|").split("|")])
-    assert rows[0][:4] == ["template", "what", "template acc", "penultimate"], rows[0]
-    assert tuple(rows[0][4:8]) == COLUMNS, rows[0]
-    return rows[2:]
+    header, rows = table_after(PAGE.read_text(), ANCHOR)
+    assert header[:4] == ["template", "what", "template acc", "penultimate"], header
+    assert tuple(header[4:8]) == COLUMNS, header
+    return rows
 
 
 def test_every_template_of_the_file_has_a_row_and_no_other():
@@ -51,12 +39,12 @@ def test_row_matches_the_results_file(row):
     for cell, stats in ((row[2], entry["template_acc"]),
                         (row[3], entry["retrieval_1nn"]["penultimate"])):
         mean, std = _MEAN_STD.match(cell).groups()
-        assert _close(mean, stats["mean"]) and _close(std, stats["std"]), (cell, stats)
+        assert rounds_to(mean, stats["mean"]) and rounds_to(std, stats["std"]), (cell, stats)
     for cell, view in zip(row[4:8], COLUMNS, strict=True):
         value, diff, std, wins, n = _CELL.match(cell).groups()
         paired = entry["minus_penultimate"][view]
-        assert _close(value, entry["retrieval_1nn"][view]["mean"]), (view, cell)
-        assert _close(diff, paired["mean"]) and _close(std, paired["std"]), (view, cell)
+        assert rounds_to(value, entry["retrieval_1nn"][view]["mean"]), (view, cell)
+        assert rounds_to(diff, paired["mean"]) and rounds_to(std, paired["std"]), (view, cell)
         assert (int(wins), int(n)) == (paired["wins"], paired["n"]), (view, cell)
     chosen = [VIEWS[int(i)] for i in entry["selected_view"]]
     assert row[8].split(" / ") == chosen
