@@ -105,10 +105,22 @@ class RunContext:
             save_torch(self._ckpt_path(key, ".pt"), {"state": state, "rng": capture_rng_state()})
         self.fabric.barrier()
 
+    def _exists(self, path: Path) -> bool:
+        """Whether ``path`` exists as rank 0 sees it, the same answer on every rank.
+
+        Under torchrun a rank that lags behind (replicated work has no collective to hold the
+        ranks together) could otherwise find a file that rank 0 wrote in this very run, resume
+        from it or skip its computation, and so call fewer collectives than the others: the run
+        would deadlock. The broadcast also holds rank 0 until every rank has asked."""
+        exists = path.exists()
+        if self.fabric.world_size > 1:
+            exists = bool(self.fabric.broadcast(exists, src=0))
+        return exists
+
     def load_checkpoint(self, key: str) -> dict[str, Any] | None:
         """The last state saved under ``key`` (restoring the random streams), or ``None``."""
         path = self._ckpt_path(key, ".pt")
-        if not path.exists():
+        if not self._exists(path):
             return None
         blob = torch.load(path, map_location=self.device, weights_only=False)
         restore_rng_state(blob["rng"])
@@ -151,7 +163,7 @@ class RunContext:
     def cached(self, key: str, compute: Callable[[], T]) -> T:
         """Run ``compute()`` once per seed: its JSON-able result is stored and reused on resume."""
         path = self._ckpt_path(key, ".json")
-        if path.exists():
+        if self._exists(path):
             return read_json(path)
         result = compute()
         if self.is_rank_zero:
