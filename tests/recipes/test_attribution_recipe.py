@@ -10,10 +10,15 @@ import torch
 
 from tenfold.data import load_dataset
 from tenfold.data.synthetic.cluttered_digits import sklearn_digit_splits
-from tenfold.data.synthetic.distractor_digits import render_distractor_digits
+from tenfold.data.synthetic.distractor_digits import VALIDATION_STREAM, render_distractor_digits
 from tenfold.data.synthetic.distractor_mnist import mnist_digit_sources
 from tenfold.errors import ConfigError
-from tenfold.recipes.attribution import DATA_SEED, METHODS, validation_set
+from tenfold.recipes.attribution import (
+    DATA_SEED,
+    METHODS,
+    AttributionConfig,
+    load_digits_data,
+)
 from tenfold.runtime.launch import plan_run, start_run
 
 LAYOUT = (32, 12, 4, 6, 0.05, 5)    # canvas, digit, fragments, fragment size, noise, classes
@@ -67,32 +72,50 @@ def _distance_to_nearest(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 
 def test_validation_canvases_come_from_the_training_digits_and_are_not_test_images():
-    # the generator's first draws are the source split: re-drawing it and rendering the training
-    # canvases from its "train" digits gives the generator's own training images, so the split
-    # validation_set uses is the generator's (its test digits never enter a validation canvas)
+    # the generator's first draws are the source split: re-drawing it and rendering canvases
+    # from its "train" digits on the validation stream gives the generator's "val" split, so the
+    # validation canvases are built from the training digits only (no test digit enters them)
     rng = np.random.default_rng(DATA_SEED)
     sources = sklearn_digit_splits(1 / 3, rng)
-    data = load_dataset("distractor-digits", num_train=40, num_test=100, seed=DATA_SEED)
-    again = render_distractor_digits(*sources["train"], 40, *LAYOUT, rng=rng)
-    assert torch.equal(again.images, data["train"].images)
-    val = validation_set("distractor-digits", 60)
+    data = load_dataset("distractor-digits", num_train=40, num_test=100, num_val=60,
+                        seed=DATA_SEED)
+    again = render_distractor_digits(*sources["train"], 60, *LAYOUT,
+                                     rng=np.random.default_rng(DATA_SEED + VALIDATION_STREAM))
+    val = data["val"]
+    assert torch.equal(again.images, val.images)
     assert val.images.shape == (60, 1, 32, 32) and set(val.labels.tolist()) <= set(range(5))
-    assert torch.equal(validation_set("distractor-digits", 60).images, val.images)
+    # asking for validation canvases changes neither the training nor the test canvases
+    plain = load_dataset("distractor-digits", num_train=40, num_test=100, seed=DATA_SEED)
+    assert "val" not in plain
+    assert torch.equal(plain["train"].images, data["train"].images)
+    assert torch.equal(plain["test"].images, data["test"].images)
     assert (_distance_to_nearest(val.images, data["test"].images) > 1.0).all()
     assert (_distance_to_nearest(val.images, data["train"].images) > 1.0).all()
-    with pytest.raises(ValueError, match="distractor"):
-        validation_set("cluttered-digits", 4)
+    with pytest.raises(ValueError, match="num_val"):
+        load_dataset("distractor-digits", num_train=4, num_test=4, num_val=-1)
+
+
+def test_eval_split_val_scores_the_validation_canvases():
+    config = AttributionConfig(eval_split="val", train_size=40, eval_size=30)
+    train, test, scored = load_digits_data(config)
+    data = load_dataset("distractor-digits", num_train=40, num_test=30, num_val=30,
+                        seed=DATA_SEED)
+    assert torch.equal(scored.images, data["val"].images)
+    assert torch.equal(test.images, data["test"].images)
+    _, _, scored_test = load_digits_data(AttributionConfig(train_size=40, eval_size=30))
+    assert torch.equal(scored_test.images, test.images)
 
 
 def test_validation_canvases_of_distractor_mnist(mirror, monkeypatch):
     monkeypatch.setenv("TENFOLD_DATA", str(mirror))
     rng = np.random.default_rng(DATA_SEED)
     pools = mnist_digit_sources(6000, rng)
-    data = load_dataset("distractor-mnist", num_train=10, num_test=20, seed=DATA_SEED)
-    again = render_distractor_digits(*pools["train"], 10, *LAYOUT, rng=rng)
-    assert torch.equal(again.images, data["train"].images)
-    val = validation_set("distractor-mnist", 20)
-    assert (_distance_to_nearest(val.images, data["test"].images) > 1.0).all()
+    data = load_dataset("distractor-mnist", num_train=10, num_test=20, num_val=20,
+                        seed=DATA_SEED)
+    again = render_distractor_digits(*pools["train"], 20, *LAYOUT,
+                                     rng=np.random.default_rng(DATA_SEED + VALIDATION_STREAM))
+    assert torch.equal(again.images, data["val"].images)
+    assert (_distance_to_nearest(data["val"].images, data["test"].images) > 1.0).all()
 
 
 def test_smoke_on_distractor_mnist_with_the_mlp_rule(mirror, monkeypatch, tmp_path):

@@ -18,32 +18,26 @@ elsewhere, so the map must be class-specific; the small ResNet reaches ~93 % in 
 The learned rule is ``rule="logistic"`` (default, cheap) or ``"mlp"``
 (:mod:`tenfold.explain.rules`), fitted on a 5x5-smoothed mask with the class-contrastive term
 (``mask_smoothing``, ``contrast_weight``; chosen on validation canvases). ``eval_split="val"``
-scores validation canvases (:func:`validation_set`, disjoint from the test images) instead of
+scores the generator's validation canvases (``num_val``, disjoint from the test images) instead of
 the test ones, for choosing settings.
 """
 
 from __future__ import annotations
 
-import inspect
 import logging
 import math
 import time
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
 from tenfold.augment import SmallResNet
 from tenfold.data import load_dataset
 from tenfold.data.synthetic.cluttered_digits import (
-    BoxedDataset,
     random_shift,
-    sklearn_digit_splits,
 )
-from tenfold.data.synthetic.distractor_digits import distractor_digits, render_distractor_digits
-from tenfold.data.synthetic.distractor_mnist import distractor_mnist, mnist_digit_sources
 from tenfold.errors import ConfigError
 from tenfold.explain import (
     ElementwiseRule,
@@ -68,8 +62,7 @@ log = logging.getLogger(__name__)
 METHODS = ("random", "edge", "gradient", "guided", "deconvnet", "gradcam", "ig", "learned")
 DATASETS = ("distractor-digits", "cluttered-digits", "distractor-mnist")
 VALIDATION_DATASETS = ("distractor-digits", "distractor-mnist")
-DATA_SEED = 0           # the data seed of the train / test canvases
-VALIDATION_SEED = 7     # the random stream of the validation canvases
+DATA_SEED = 0           # the data seed of the train / test / validation canvases
 # LogisticRule's start near guided backprop: r = sigmoid(6 [g > 0] - 3) = 0.95 / 0.05
 GUIDED_START = {"init_gate": 6.0, "init_bias": -3.0}
 
@@ -146,33 +139,14 @@ class AttributionConfig:
 
 # -- data and classifier ----------------------------------------------------------------------
 def load_digits_data(config: AttributionConfig):
-    """``(train, test)`` boxed datasets (fixed data seed 0; test holds ``eval_size`` images)."""
+    """``(train, test, scored)`` boxed datasets (fixed data seed ``DATA_SEED``; test holds
+    ``eval_size`` images). ``scored`` is the test set, or with ``eval_split="val"`` the
+    generator's ``eval_size`` validation canvases (from the training digits, disjoint from the
+    test images)."""
+    val = {"num_val": config.eval_size} if config.eval_split == "val" else {}
     data = load_dataset(config.dataset, num_train=config.train_size,
-                        num_test=config.eval_size, seed=DATA_SEED)
-    return data["train"], data["test"]
-
-
-def validation_set(dataset: str, count: int) -> BoxedDataset:
-    """``count`` validation canvases of ``dataset``'s layout, disjoint from its test images.
-
-    They are rendered like the dataset's canvases (its generator's default layout) from its
-    *training* source digits (the source split of data seed ``DATA_SEED``), with their own random
-    stream ``VALIDATION_SEED``: no test canvas and no source digit of a test canvas occurs in
-    them, and they are other canvases than the classifier's training images."""
-    if dataset not in VALIDATION_DATASETS:
-        raise ValueError(f"validation_set: expected one of {', '.join(VALIDATION_DATASETS)}, "
-                         f"got {dataset!r}")
-    generator = distractor_digits if dataset == "distractor-digits" else distractor_mnist
-    defaults = {k: v.default for k, v in inspect.signature(generator).parameters.items()}
-    rng = np.random.default_rng(DATA_SEED)      # the generator's first draws: the source split
-    if dataset == "distractor-digits":
-        sources = sklearn_digit_splits(defaults["test_fraction"], rng)["train"]
-    else:
-        sources = mnist_digit_sources(defaults["sources"], rng)["train"]
-    layout = [defaults[k] for k in ("canvas", "digit_size", "fragments", "fragment_size",
-                                    "noise", "target_classes")]
-    return render_distractor_digits(*sources, count, *layout,
-                                    rng=np.random.default_rng(VALIDATION_SEED))
+                        num_test=config.eval_size, seed=DATA_SEED, **val)
+    return data["train"], data["test"], data.get("val", data["test"])
 
 
 def classifier_state(config: AttributionConfig, train, test, ctx) -> tuple[dict, float]:
@@ -274,15 +248,13 @@ def method_maps(method: str, model, images: torch.Tensor, target: torch.Tensor,
 
 def run(config: AttributionConfig, ctx) -> dict[str, dict[str, float]]:
     """Train the classifier, fit the rule, and score every method for seed ``ctx.seed``."""
-    train, test = load_digits_data(config)
+    train, test, scored = load_digits_data(config)
     num_classes = int(train.labels.max()) + 1
     with ctx.timed("classifier", "train_s"):
         state, acc = classifier_state(config, train, test, ctx)
     model = build_classifier(config, state, num_classes)
     for p in model.parameters():
         p.requires_grad_(False)
-    scored = test if config.eval_split == "test" else validation_set(config.dataset,
-                                                                      config.eval_size)
     images, labels = scored.images, scored.labels
     masks = box_masks(scored.boxes, *images.shape[2:])
     learned = None

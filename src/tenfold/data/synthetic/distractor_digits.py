@@ -62,13 +62,37 @@ def render_distractor_digits(sources: np.ndarray, labels: np.ndarray, count: int
     return data
 
 
+#: The validation canvases' random stream is ``seed + VALIDATION_STREAM``, apart from the stream
+#: of the training and test canvases, so they do not change with ``num_train`` or ``num_test``.
+VALIDATION_STREAM = 7
+
+
+def render_splits(pools: dict[str, tuple[np.ndarray, np.ndarray]], num_train: int, num_test: int,
+                  num_val: int, layout: tuple, seed: int, rng: np.random.Generator
+                  ) -> dict[str, BoxedDataset]:
+    """The ``train`` and ``test`` canvases from the source ``pools`` of the same names, drawn from
+    ``rng`` in that order, plus (if ``num_val > 0``) ``val`` canvases rendered from the *training*
+    sources on their own stream: no test canvas and no test digit occurs in them, and they are
+    other canvases than the training ones (for choosing settings without the test images)."""
+    if num_val < 0:
+        raise ValueError(f"num_val must be >= 0, got {num_val}")
+    out = {split: render_distractor_digits(*pools[split], count, *layout, rng=rng)
+           for split, count in (("train", num_train), ("test", num_test))}
+    if num_val:
+        out["val"] = render_distractor_digits(
+            *pools["train"], num_val, *layout,
+            rng=np.random.default_rng(seed + VALIDATION_STREAM))
+    return out
+
+
 @register_generator("distractor-digits", "scikit-learn digits 0-4 (12 px) on a 32 px canvas with "
                     "a whole distractor digit 5-9, fragments and boxes (embedded)")
 def distractor_digits(num_train: int = 2000, num_test: int = 2000, canvas: int = 32,
                       digit_size: int = 12, fragments: int = 4, fragment_size: int = 6,
                       noise: float = 0.05, target_classes: int = 5, test_fraction: float = 1 / 3,
-                      seed: int = 0) -> dict[str, BoxedDataset]:
-    """``{"train", "test"}`` :class:`BoxedDataset` s of ``(1, canvas, canvas)`` images with labels
+                      seed: int = 0, num_val: int = 0) -> dict[str, BoxedDataset]:
+    """``{"train", "test"}`` (and ``"val"`` if ``num_val > 0``, see :func:`render_splits`)
+    :class:`BoxedDataset` s of ``(1, canvas, canvas)`` images with labels
     ``0 .. target_classes - 1``; each also has ``distractor_boxes`` ``(N, 4)``.
 
     scikit-learn's 8x8 digits are split (seeded) into train and test sources. Each image: random
@@ -79,9 +103,8 @@ def distractor_digits(num_train: int = 2000, num_test: int = 2000, canvas: int =
     check_layout(canvas, digit_size, fragment_size, target_classes)
     rng = np.random.default_rng(seed)
     sources = sklearn_digit_splits(test_fraction, rng)
-    args = (canvas, digit_size, fragments, fragment_size, noise, target_classes)
-    return {split: render_distractor_digits(*sources[split], count, *args, rng=rng)
-            for split, count in (("train", num_train), ("test", num_test))}
+    layout = (canvas, digit_size, fragments, fragment_size, noise, target_classes)
+    return render_splits(sources, num_train, num_test, num_val, layout, seed, rng)
 
 
 def check_layout(canvas: int, digit_size: int, fragment_size: int, target_classes: int) -> None:

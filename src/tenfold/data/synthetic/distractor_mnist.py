@@ -14,7 +14,7 @@ import numpy as np
 
 from tenfold.data.synthetic import register_generator
 from tenfold.data.synthetic.cluttered_digits import BoxedDataset
-from tenfold.data.synthetic.distractor_digits import check_layout, render_distractor_digits
+from tenfold.data.synthetic.distractor_digits import check_layout, render_splits
 
 
 def mnist_digit_sources(count: int, rng: np.random.Generator
@@ -37,14 +37,14 @@ def mnist_digit_sources(count: int, rng: np.random.Generator
 def distractor_mnist(num_train: int = 2000, num_test: int = 2000, canvas: int = 32,
                      digit_size: int = 12, fragments: int = 4, fragment_size: int = 6,
                      noise: float = 0.05, target_classes: int = 5, sources: int = 6000,
-                     seed: int = 0) -> dict[str, BoxedDataset]:
-    """``{"train", "test"}`` :class:`BoxedDataset` s like ``distractor-digits``; ``sources``
-    MNIST digits per split are drawn (seeded) as the pool the canvases are built from."""
+                     seed: int = 0, num_val: int = 0) -> dict[str, BoxedDataset]:
+    """``{"train", "test"}`` (and ``"val"`` if ``num_val > 0``) :class:`BoxedDataset` s like
+    ``distractor-digits``; ``sources`` MNIST digits per split are drawn (seeded) as the pool the
+    canvases are built from."""
     check_layout(canvas, digit_size, fragment_size, target_classes)
     if sources < 2:
         raise ValueError(f"sources must be >= 2, got {sources}")
     rng = np.random.default_rng(seed)
     pools = mnist_digit_sources(sources, rng)
-    args = (canvas, digit_size, fragments, fragment_size, noise, target_classes)
-    return {split: render_distractor_digits(*pools[split], count, *args, rng=rng)
-            for split, count in (("train", num_train), ("test", num_test))}
+    layout = (canvas, digit_size, fragments, fragment_size, noise, target_classes)
+    return render_splits(pools, num_train, num_test, num_val, layout, seed, rng)
