@@ -34,6 +34,7 @@ import torch
 
 from harness import parse, parser, record, write_result
 from tenfold.data.synthetic.crowds import synthetic_crowd
+from tenfold.runtime.seeding import make_generator, stream_seed
 from tenfold.track.density_net import DensityFCN, DensityTrainer
 from tenfold.track.experiment import TRACKING_METHODS, make_trackers, run_tracker, score_tracks
 from tenfold.track.scenes import pets_density, pets_network_data, tud_density
@@ -183,7 +184,7 @@ def pets_net(time_limit: float, epochs: int, seed: int) -> dict:
     opt = torch.optim.Adam(model.parameters(), lr=NET["lr"])
     trainer = DensityTrainer(model, images[:split], dots[:split], opt, epochs, NET["batch_size"],
                              NET["target_scale"],
-                             torch.Generator().manual_seed(seed * 1_000_003 + 7))
+                             make_generator(stream_seed(seed, 7)))
     losses = [trainer.step() for _ in range(epochs)]
     pred = model.predict(images, NET["target_scale"]).double()
     mae = float((pred[split:].sum((1, 2)) - dots[split:].sum((1, 2)).double()).abs().mean())

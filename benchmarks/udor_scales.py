@@ -22,7 +22,7 @@ from pathlib import Path
 
 from harness import parse, parser, read_json, record, write_result
 from tenfold.recipes.udor import UDORConfig, digit_pools, make_canvases
-from tenfold.runtime.context import make_generator
+from tenfold.runtime.seeding import make_generator, stream_seed
 from tenfold.udor import metrics
 from udor import BENCH
 
@@ -34,7 +34,7 @@ def scales(slots: str, seed: int) -> dict[str, float]:
                         modularity_groups=int(BENCH["modularity_groups"]),
                         group_size=int(BENCH["group_size"]))
     pools = digit_pools(config.dataset, tuple(config.classes), config.object_size)
-    test = make_canvases(config, pools, make_generator(seed * 1_000_003 + 0, "cpu"))["test"]
+    test = make_canvases(config, pools, make_generator(stream_seed(seed, 0)))["test"]
     vis = metrics.visual_integrity(test.removed, test.removed, test.present, test.images)
     return {"do_nothing": vis["do_nothing"], "empty": vis["empty"],
             "empty_rec_mae": float(255 * test.images.abs().mean())}

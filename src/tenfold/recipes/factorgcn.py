@@ -56,7 +56,7 @@ from tenfold.graph.factor_models import (
 from tenfold.metrics import model_accuracy
 from tenfold.runtime.registry import Recipe, register_recipe
 from tenfold.runtime.rules import Rule
-from tenfold.runtime.seeding import seed_everything
+from tenfold.runtime.seeding import seed_everything, stream_seed
 
 SYNTHETIC = "synthetic-factor-graphs"
 TU = ("mutag", "proteins", "imdb-binary")
@@ -175,7 +175,7 @@ def run_synthetic(config: FactorGCNConfig, ctx) -> dict[str, dict[str, float]]:
 
     for method in config.methods or SYNTHETIC_METHODS:
         seed_everything(ctx.seed)
-        loader_gen.manual_seed(ctx.seed * 1_000_003 + 1)
+        loader_gen.manual_seed(stream_seed(ctx.seed, 1))
         model = build_model(method, data.num_features, config.num_factors, config,
                             config.num_factors).to(ctx.device)
         if method == "factorgcn":

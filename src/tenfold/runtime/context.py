@@ -17,7 +17,12 @@ from tqdm.auto import tqdm
 from tenfold.loops import Stepper
 from tenfold.runtime.io import read_json, save_torch, write_json
 from tenfold.runtime.rundir import RunDir
-from tenfold.runtime.seeding import capture_rng_state, make_generator, restore_rng_state
+from tenfold.runtime.seeding import (
+    capture_rng_state,
+    make_generator,
+    restore_rng_state,
+    stream_seed,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -68,7 +73,7 @@ class RunContext:
 
     def generator(self, offset: int = 0, device: str | torch.device = "cpu") -> torch.Generator:
         """A ``torch.Generator`` seeded from this run's seed (``offset`` separates streams)."""
-        return make_generator(self.seed * 1_000_003 + offset, device)
+        return make_generator(stream_seed(self.seed, offset), device)
 
     # -- metrics and timings ------------------------------------------------------------------
     def log(self, method: str, step: int, **metrics: float) -> None:

@@ -23,6 +23,14 @@ def make_generator(seed: int, device: str | torch.device = "cpu") -> torch.Gener
     return gen
 
 
+def stream_seed(seed: int, offset: int = 0) -> int:
+    """The seed of random stream ``offset`` of run seed ``seed``: ``seed * 1_000_003 + offset``
+    (a prime stride, so the streams of different run seeds do not meet for offsets below it).
+    :meth:`tenfold.runtime.context.RunContext.generator` draws from these; code that must
+    rebuild a recipe's stream outside a run (a benchmark) uses the same function."""
+    return seed * 1_000_003 + offset
+
+
 def worker_init_fn(worker_id: int) -> None:
     """``DataLoader`` worker initialiser: derive python/numpy seeds from torch's per-worker seed."""
     seed = torch.initial_seed() % 2**32
