@@ -22,11 +22,11 @@ The images scored here are the TEST canvases (``eval_split=test``). The learned 
 from __future__ import annotations
 
 import json
-import statistics
 import tempfile
 import time
 
 from harness import parse, parser, read_json, record, write_result
+from tenfold.runtime.stats import mean_std
 
 # The benchmark's own recipe settings (the quick preset is smaller and may change).
 BENCH_SETTINGS = {"train_size": 2000, "epochs": 15, "eval_size": 100, "rule_steps": 80,
@@ -36,11 +36,6 @@ SELECTION = ("the learned rule's settings (the recipe defaults, and any --set ov
              "in 'overrides') were chosen on validation canvases (eval_split=val, built from the "
              "training digits, disjoint from the test images) by "
              "benchmarks/attribution_variants.py; this file scores the test canvases")
-
-
-def mean_std(values: list[float]) -> dict[str, float]:
-    return {"mean": statistics.fmean(values),
-            "std": statistics.stdev(values) if len(values) > 1 else 0.0, "n": len(values)}
 
 
 def main() -> None:

@@ -24,8 +24,9 @@ from __future__ import annotations
 import tempfile
 import time
 
-from attribution import BENCH_SETTINGS, mean_std  # noqa: E402  (benchmarks/ is on sys.path)
+from attribution import BENCH_SETTINGS  # noqa: E402  (benchmarks/ is on sys.path)
 from harness import parse, parser, read_json, record, write_result
+from tenfold.runtime.stats import mean_std
 
 # name -> (what it tests, recipe overrides). Objective weights are (keep, delete, area);
 # "S<k>": the objective's mask box-averaged over k x k pixels; "C<w>": the class-contrastive

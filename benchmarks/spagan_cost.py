@@ -46,6 +46,7 @@ from tenfold.graph.baselines import GAT
 from tenfold.graph.paths import ShortestPathSampler
 from tenfold.graph.spagan import SPAGAN
 from tenfold.graph.spagan_train import gat_paths
+from tenfold.runtime.stats import mean_std
 
 MODELS = ("gat", "spagan", "spaconv_1hop")
 
@@ -117,11 +118,6 @@ def measure(dataset: str, seed: int, args) -> dict:
         "time_ratio": {k: ms[k] / ms["gat"] for k in MODELS[1:]},
         "memory_ratio": {k: memory[k] / memory["gat"] for k in MODELS[1:]},
     }
-
-
-def mean_std(values: list[float]) -> dict[str, float]:
-    return {"mean": statistics.fmean(values),
-            "std": statistics.stdev(values) if len(values) > 1 else 0.0}
 
 
 def main(argv: list[str] | None = None) -> dict:

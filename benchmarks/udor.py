@@ -24,10 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 from harness import RESULTS, parse, parser, read_json, record, write_result
 from tenfold.runtime.launch import start_run
+from tenfold.runtime.stats import mean_std
 
 METHODS = ("udor", "udor-nogan", "udor-marginal", "ae", "s-ae")
 #: The benchmark budget, pinned here (never the ``quick`` preset's values): Multi-MNIST canvases
@@ -66,12 +65,6 @@ REGIMES: dict[str, tuple[dict[str, object], tuple[str, ...]]] = {
                "generator_step": "decoder", "cls_warmup": 300, "checkpoint_every": 15},
               ("udor", "udor-nogan", "udor-nogan-warmup", "ae", "s-ae")),
 }
-
-
-def mean_std(values: list[float]) -> dict[str, float]:
-    a = np.asarray(values, dtype=float)
-    return {"mean": float(a.mean()), "std": float(a.std(ddof=1)) if len(a) > 1 else 0.0,
-            "n": len(a)}
 
 
 def paired(per_seed: dict[int, dict], fn) -> dict[str, object]:
